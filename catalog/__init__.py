@@ -1,0 +1,1 @@
+"""Catalogue: categories, products, product images and the buyer-facing pages."""

@@ -1,0 +1,22 @@
+"""Product images: processing of uploads and drawn demo photos (the only Pillow users)."""
+
+from catalog.images.drawing import PHOTO_KINDS, draw_product_photo
+from catalog.images.processing import (
+    VARIANT_WIDTHS,
+    ImageRejected,
+    ProcessedImage,
+    process_image,
+    store_processed,
+    variant_name,
+)
+
+__all__ = [
+    "PHOTO_KINDS",
+    "VARIANT_WIDTHS",
+    "draw_product_photo",
+    "ImageRejected",
+    "ProcessedImage",
+    "process_image",
+    "store_processed",
+    "variant_name",
+]

@@ -1,0 +1,45 @@
+"""The PostgreSQL search backend's table: one row per public product.
+
+Only ``SEARCH_BACKEND=postgres`` writes it. ``tsv`` holds the same analysed tokens as the
+Whoosh index (weighted: title A, category and shop B, place C, description D, plus concept
+tags), so both backends rank from the same words; ``title_raw`` keeps unstemmed title words for
+``pg_trgm`` typo matching and autocomplete. On SQLite the columns are plain text and unused.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.extensions import db
+
+TsVector = Text().with_variant(TSVECTOR(), "postgresql")
+
+
+class SearchDocumentRow(db.Model):
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),
+        Index(
+            "ix_search_documents_title_raw_trgm",
+            "title_raw",
+            postgresql_using="gin",
+            postgresql_ops={"title_raw": "gin_trgm_ops"},
+        ),
+    )
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    slug: Mapped[str] = mapped_column(String(140))
+    title: Mapped[str] = mapped_column(String(120))
+    title_raw: Mapped[str] = mapped_column(Text)
+    tsv: Mapped[str] = mapped_column(TsVector)
+    leaf: Mapped[str] = mapped_column(String(60), index=True)
+    parent: Mapped[str] = mapped_column(String(60), index=True)
+    province: Mapped[str] = mapped_column(String(2), index=True)
+    seller: Mapped[str] = mapped_column(String(90), index=True)
+    price: Mapped[int] = mapped_column(index=True)
+    price_band: Mapped[str] = mapped_column(String(10))
+    created: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -1,0 +1,345 @@
+"""Catalogue use cases: what buyers browse and what sellers manage.
+
+Each function that changes data is one transaction and commits once (DESIGN §4.5); views call
+these and never touch the session themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Query, selectinload
+
+from catalog.images import process_image, store_processed
+from catalog.models import Category, Product, ProductImage, ProductStatus
+from marketplace.errors import DomainError, NotFound
+from marketplace.extensions import db
+from marketplace.media import get_storage
+from marketplace.pagination import Paged
+from marketplace.text import unique_slug
+from sellers.models import Seller, SellerStatus
+
+SORTS = {
+    "newest": (Product.created_at.desc(), Product.id.desc()),
+    "price_asc": (Product.price.asc(), Product.id.asc()),
+    "price_desc": (Product.price.desc(), Product.id.desc()),
+    "title": (Product.title.asc(), Product.id.asc()),
+}
+DEFAULT_SORT = "newest"
+
+
+def public_products() -> Query:
+    """Published products of verified shops: the only ones a buyer may ever see."""
+    return (
+        select(Product)
+        .join(Product.seller)
+        .where(Product.status == ProductStatus.PUBLISHED.value)
+        .where(Seller.status == SellerStatus.VERIFIED.value)
+    )
+
+
+# --- browsing -----------------------------------------------------------------------------
+
+
+def top_categories() -> list[Category]:
+    return list(
+        db.session.scalars(
+            select(Category)
+            .where(Category.parent_id.is_(None))
+            .order_by(Category.position)
+            .options(selectinload(Category.children))
+        )
+    )
+
+
+def get_category(slug: str) -> Category:
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise NotFound(slug)
+    return category
+
+
+def category_ids(category: Category) -> list[int]:
+    return [category.id, *(child.id for child in category.children)]
+
+
+@dataclass
+class Page(Paged):
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+
+def _paginate(query, page: int, per_page: int) -> Page:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items=items, page=page, per_page=per_page, total=total or 0)
+
+
+def list_category(category: Category, sort: str, page: int) -> Page:
+    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    query = (
+        public_products().where(Product.category_id.in_(category_ids(category))).order_by(*order)
+    )
+    return _paginate(query, page, current_app.config["PRODUCTS_PER_PAGE"])
+
+
+def featured_products(limit: int) -> list[Product]:
+    query = (
+        public_products()
+        .where(Product.featured.is_(True))
+        .order_by(Product.created_at.desc(), Product.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def newest_products(limit: int) -> list[Product]:
+    query = public_products().order_by(*SORTS["newest"]).limit(limit)
+    return list(db.session.scalars(query).unique())
+
+
+def seller_villages() -> list[tuple[str, int]]:
+    """Villages with verified shops and how many shops each has, for the home page."""
+    rows = db.session.execute(
+        select(Seller.village_code, func.count(Seller.id))
+        .where(Seller.status == SellerStatus.VERIFIED.value, Seller.village_code != "")
+        .group_by(Seller.village_code)
+        .order_by(func.count(Seller.id).desc(), Seller.village_code)
+    )
+    return [(code, count) for code, count in rows]
+
+
+def get_public_product(slug: str) -> Product:
+    product = db.session.scalar(public_products().where(Product.slug == slug))
+    if product is None:
+        raise NotFound(slug)
+    return product
+
+
+def get_public_seller(slug: str) -> Seller:
+    seller = db.session.scalar(
+        select(Seller).where(Seller.slug == slug, Seller.status == SellerStatus.VERIFIED.value)
+    )
+    if seller is None:
+        raise NotFound(slug)
+    return seller
+
+
+def list_seller_products(seller: Seller, page: int) -> Page:
+    query = public_products().where(Product.seller_id == seller.id).order_by(*SORTS["newest"])
+    return _paginate(query, page, current_app.config["PRODUCTS_PER_PAGE"])
+
+
+def related_products(product: Product, limit: int = 4) -> list[Product]:
+    query = (
+        public_products()
+        .where(Product.category_id == product.category_id, Product.id != product.id)
+        .order_by(*SORTS["newest"])
+        .limit(limit)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def all_categories() -> list[Category]:
+    """Leaf categories grouped under their parents, in display order, for product forms."""
+    return list(
+        db.session.scalars(
+            select(Category)
+            .where(Category.parent_id.is_not(None))
+            .order_by(Category.parent_id, Category.position)
+        )
+    )
+
+
+# --- seller back office --------------------------------------------------------------------
+
+
+@dataclass
+class ProductData:
+    title: str
+    category_id: int
+    description: str = ""
+    price: int = 0
+    stock: int = 0
+    weight_grams: int = 0
+    net_weight: str = ""
+    pirt_number: str = ""
+    bpom_number: str = ""
+    halal_number: str = ""
+    ingredients: str = ""
+    best_before: str = ""
+    origin_village_code: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+EDITABLE_FIELDS = (
+    "title",
+    "category_id",
+    "description",
+    "price",
+    "stock",
+    "weight_grams",
+    "net_weight",
+    "pirt_number",
+    "bpom_number",
+    "halal_number",
+    "ingredients",
+    "best_before",
+    "origin_village_code",
+)
+
+
+class CatalogError(DomainError):
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def unique_product_slug(title: str, exclude_id: int | None = None) -> str:
+    return unique_slug(Product, title, exclude_id, max_length=120)
+
+
+def seller_products(seller: Seller) -> list[Product]:
+    return list(
+        db.session.scalars(
+            select(Product)
+            .where(Product.seller_id == seller.id)
+            .order_by(Product.updated_at.desc(), Product.id.desc())
+        ).unique()
+    )
+
+
+def get_own_product(seller: Seller | None, product_id: int) -> Product:
+    """Another seller's product is "not found", never "forbidden": ids must not leak."""
+    product = db.session.get(Product, product_id) if seller else None
+    if product is None or product.seller_id != seller.id:
+        raise NotFound(product_id)
+    return product
+
+
+def create_product(seller: Seller, data: ProductData) -> Product:
+    product = Product(seller=seller, status=ProductStatus.DRAFT.value)
+    _apply(product, data)
+    product.slug = unique_product_slug(data.title)
+    db.session.add(product)
+    _commit_retrying_slug(product)
+    return product
+
+
+def update_product(product: Product, data: ProductData) -> Product:
+    title_changed = product.title != data.title
+    _apply(product, data)
+    if title_changed and product.status != ProductStatus.PUBLISHED.value:
+        # Published links are shared on WhatsApp; their URL stays stable once live.
+        product.slug = unique_product_slug(data.title, exclude_id=product.id)
+    _commit_retrying_slug(product)
+    return product
+
+
+def _apply(product: Product, data: ProductData) -> None:
+    if db.session.get(Category, data.category_id) is None:
+        raise CatalogError("unknown category", field="category_id")
+    for name in EDITABLE_FIELDS:
+        setattr(product, name, getattr(data, name))
+
+
+def _commit_retrying_slug(product: Product) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two sellers saving the same title at once: take the next free slug and retry once.
+        db.session.rollback()
+        product.slug = unique_product_slug(product.title, exclude_id=product.id)
+        db.session.add(product)
+        db.session.commit()
+
+
+def publish_problems(product: Product) -> list[str]:
+    """What stops a product from going live, as message ids the view translates."""
+    problems = []
+    if not product.images:
+        problems.append("no_photo")
+    if product.price <= 0:
+        problems.append("no_price")
+    if product.weight_grams <= 0:
+        problems.append("no_weight")
+    return problems
+
+
+def set_product_status(product: Product, status: ProductStatus) -> Product:
+    if status == ProductStatus.PUBLISHED and publish_problems(product):
+        raise CatalogError("cannot publish", field="status")
+    product.status = status.value
+    db.session.commit()
+    return product
+
+
+def add_product_images(product: Product, files: list[tuple[bytes, str]]) -> list[ProductImage]:
+    """Process every file first, store after: a bad file refuses the batch and writes nothing."""
+    limit = current_app.config["MAX_IMAGES_PER_PRODUCT"]
+    if len(product.images) + len(files) > limit:
+        raise CatalogError(f"too_many:{limit}", field="photos")
+    processed = [
+        (process_image(data, max_bytes=current_app.config["MAX_IMAGE_BYTES"]), alt)
+        for data, alt in files
+    ]
+    storage = get_storage()
+    new_names: list[str] = []
+    try:
+        for item, _alt in processed:
+            new_names += [n for n in item.variants if not storage.exists(n)]
+            store_processed(storage, item)
+        position = max((img.position for img in product.images), default=-1) + 1
+        created = []
+        for offset, (item, alt) in enumerate(processed):
+            image = ProductImage(
+                key=item.key,
+                width=item.width,
+                height=item.height,
+                widths=",".join(str(w) for w in item.widths),
+                alt_text=(alt or product.title)[:200],
+                position=position + offset,
+            )
+            product.images.append(image)
+            created.append(image)
+        db.session.commit()
+        return created
+    except Exception:
+        db.session.rollback()
+        for name in new_names:
+            storage.delete(name)
+        raise
+
+
+def remove_product_image(product: Product, image_id: int) -> None:
+    image = next((img for img in product.images if img.id == image_id), None)
+    if image is None:
+        raise NotFound(image_id)
+    product.images.remove(image)
+    db.session.commit()
+
+
+def move_product_image(product: Product, image_id: int, to_front: bool = True) -> None:
+    images = list(product.images)
+    image = next((img for img in images if img.id == image_id), None)
+    if image is None:
+        raise NotFound(image_id)
+    images.remove(image)
+    images.insert(0 if to_front else len(images), image)
+    for position, img in enumerate(images):
+        img.position = position
+    db.session.commit()
+
+
+def products_in_order(ids: list[int]) -> list[Product]:
+    """Public products by id, in the order given (search ranks them; the database holds them)."""
+    if not ids:
+        return []
+    found = {p.id: p for p in db.session.scalars(public_products().where(Product.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]

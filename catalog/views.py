@@ -1,0 +1,157 @@
+"""Buyer-facing catalogue pages: category listings, product pages, seller storefronts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from catalog import search as search_engine
+from catalog import services
+from catalog.search.highlight import snippet
+from catalog.search.params import (
+    BadSearch,
+    active_filters,
+    facet_links,
+    parse_query,
+    query_args,
+)
+from marketplace.errors import NotFound
+from marketplace.page_cache import cached_page
+
+bp = Blueprint("catalog", __name__)
+
+
+def _page_arg() -> int:
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        return 1
+    return min(max(page, 1), 100_000)
+
+
+@bp.get("/c/<slug>")
+@cached_page
+def category(slug: str):
+    try:
+        cat = services.get_category(slug)
+    except NotFound:
+        abort(404)
+    sort = request.args.get("sort", services.DEFAULT_SORT)
+    if sort not in services.SORTS:
+        sort = services.DEFAULT_SORT
+    page = services.list_category(cat, sort, _page_arg())
+    return render_template(
+        "catalog/category.html", category=cat, page=page, sort=sort, sorts=services.SORTS
+    )
+
+
+@bp.get("/p/<slug>")
+@cached_page
+def product(slug: str):
+    try:
+        item = services.get_public_product(slug)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "catalog/product.html",
+        product=item,
+        related=services.related_products(item),
+        **_product_context(item),
+    )
+
+
+def _product_context(item) -> dict:
+    """Share texts and the schema.org ``Product`` object for rich results and link previews."""
+    from marketplace.i18n import format_rupiah
+    from marketplace.templating import image_src
+
+    url = url_for("catalog.product", slug=item.slug, _external=True)
+    share = _(
+        "%(title)s — %(price)s, from %(shop)s on Migrant Mart: %(url)s",
+        title=item.title,
+        price=format_rupiah(item.price),
+        shop=item.seller.shop_name,
+        url=url,
+    )
+    ask = _(
+        "Hello %(shop)s, I am interested in %(title)s (%(url)s).",
+        shop=item.seller.shop_name,
+        title=item.title,
+        url=url,
+    )
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": item.title,
+        "description": item.description,
+        "sku": str(item.id),
+        "url": url,
+        "image": [image_src(img, 1280, external=True) for img in item.images],
+        "brand": {"@type": "Brand", "name": item.seller.shop_name},
+        "category": item.category.name_en,
+        "offers": {
+            "@type": "Offer",
+            "url": url,
+            "priceCurrency": "IDR",
+            "price": item.price,
+            "availability": "https://schema.org/InStock"
+            if item.in_stock
+            else "https://schema.org/OutOfStock",
+            "seller": {"@type": "Organization", "name": item.seller.shop_name},
+        },
+    }
+    if item.weight_grams:
+        jsonld["weight"] = {
+            "@type": "QuantitativeValue",
+            "value": item.weight_grams,
+            "unitCode": "GRM",
+        }
+    return {"share_text": share, "ask_text": ask, "product_jsonld": jsonld}
+
+
+@bp.get("/shop/<slug>")
+@cached_page
+def shop(slug: str):
+    try:
+        seller = services.get_public_seller(slug)
+    except NotFound:
+        abort(404)
+    page = services.list_seller_products(seller, _page_arg())
+    return render_template("catalog/shop.html", seller=seller, page=page)
+
+
+@bp.get("/search")
+def search():
+    try:
+        query = parse_query(request.args, current_app.config["PRODUCTS_PER_PAGE"])
+    except BadSearch as exc:
+        return render_template("catalog/search.html", q="", results=None, error=exc.message), 400
+    if query.asks_nothing:
+        return render_template("catalog/search.html", q=query.text, results=None, error="")
+    results = search_engine.search(query)
+    products = services.products_in_order(results.ids)
+    return render_template(
+        "catalog/search.html",
+        q=query.text,
+        query=query,
+        results=results,
+        products=products,
+        snippets={p.id: snippet(p.description, query.text) for p in products},
+        facets=facet_links(query, results),
+        active=active_filters(query),
+        page_args=query_args(query),
+        sorts=search_engine.SORTS,
+        error="",
+    )
+
+
+@bp.get("/search/suggest")
+def search_suggest():
+    """Autocomplete for the search box: ``[{"title": …, "url": …}]``."""
+    q = request.args.get("q", "")
+    items = search_engine.suggest(q) if len(q.strip()) >= 2 else []
+    response = jsonify(
+        [{"title": s.title, "url": url_for("catalog.product", slug=s.slug)} for s in items]
+    )
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response

@@ -1,0 +1,104 @@
+"""Layered configuration: class defaults, then the environment, then an explicit mapping.
+
+Everything an operator may change comes from environment variables so that the same code runs
+on a laptop (SQLite, local disk) and in production (PostgreSQL, secrets injected by the host).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to start with
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Hosting platforms hand out ``postgres://`` URLs; SQLAlchemy needs the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the settings dictionary from the process environment with development defaults."""
+    env = os.environ
+    production = env.get("MARKETPLACE_ENV", "development") == "production"
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'marketplace.sqlite'}"
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MEDIA_ROOT": env.get("MEDIA_ROOT", str(instance_path / "media")),
+        "MEDIA_URL": env.get("MEDIA_URL", "/media/"),
+        "MAX_IMAGE_BYTES": int(env.get("MAX_IMAGE_BYTES", str(10 * 1024 * 1024))),
+        "MAX_IMAGES_PER_PRODUCT": int(env.get("MAX_IMAGES_PER_PRODUCT", "8")),
+        # Request bodies above this are refused before any view runs (a few photos at once).
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(40 * 1024 * 1024))),
+        # "whoosh" (index files on local disk) or "postgres" (one index in the database, for
+        # several app servers sharing one catalogue).
+        "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "whoosh"),
+        "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR", str(instance_path / "search-index")),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Number of reverse proxies in front (nginx: 1). Their X-Forwarded-* headers then give
+        # the real client address (rate limits) and scheme/host (links in shares and emails).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        "PRODUCTS_PER_PAGE": int(env.get("PRODUCTS_PER_PAGE", "24")),
+        # Anonymous public pages are served from a cache for this long (0 turns it off).
+        "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "30")),
+        # In-process by default; a Redis URL shares the cache (and its invalidation) across
+        # every gunicorn worker and server.
+        "CACHE_TYPE": "RedisCache" if env.get("CACHE_REDIS_URL") else "SimpleCache",
+        "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
+        "CACHE_KEY_PREFIX": "mm:",
+        "CACHE_THRESHOLD": 2000,
+    }
+
+
+class Defaults:
+    """Values that are not environment-dependent; the environment and explicit config win."""
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "marketplace" / "translations")
+    LANGUAGES = ("id", "en")
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a workshop lasts hours; forms opened early must still post
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+    JSON_SORT_KEYS = False
+    TESTING = False
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up for a configuration that must never serve traffic."""
+
+
+def check_production_safety(config: dict) -> None:
+    """Refuse to run production with the development secret: sessions could be forged."""
+    if config.get("ENV_NAME") == "production" and config.get("SECRET_KEY") in (
+        None,
+        "",
+        DEV_SECRET_KEY,
+    ):
+        raise ConfigError(
+            "SECRET_KEY is unset or the development default; set a long random SECRET_KEY "
+            "in the environment before starting in production."
+        )

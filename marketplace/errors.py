@@ -1,0 +1,38 @@
+"""Error pages that speak the visitor's language and never leak a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from marketplace.extensions import db
+
+
+class DomainError(Exception):
+    """Base for rule violations a view turns into a message (never a 500)."""
+
+
+class NotFound(DomainError):
+    """The object does not exist *for this user* (another user's data is also "not found")."""
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if _wants_json():
+            return jsonify(error=error.name, status=error.code), error.code
+        template = f"errors/{error.code}.html"
+        if error.code not in (400, 403, 404, 405, 413, 429):
+            template = "errors/generic.html"
+        return render_template(template, error=error), error.code
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error="Internal Server Error", status=500), 500
+        return render_template("errors/500.html"), 500

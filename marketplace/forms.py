@@ -1,0 +1,78 @@
+"""Form pieces shared by several packages: rupiah input and the region picker."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectChoice, SelectField
+from wtforms.validators import ValidationError
+from wtforms.widgets import TextInput
+
+from marketplace import regions
+
+_RUPIAH_NOISE = re.compile(r"(?i)^\s*rp\.?\s*|[\s.,]")
+
+
+class RupiahField(IntegerField):
+    """Accepts what sellers type: ``25000``, ``25.000``, ``Rp 25.000``; stores integer rupiah.
+
+    Rendered as a text input (with a numeric keyboard): a number input would read ``25.000``
+    as twenty-five, the opposite of what an Indonesian seller means.
+    """
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0]
+        self.raw_data = [raw]
+        cleaned = _RUPIAH_NOISE.sub("", raw or "")
+        if not cleaned:
+            self.data = None
+            return
+        if not cleaned.isdigit() or len(cleaned) > 12:
+            self.data = None
+            raise ValueError(_l("Enter the price in rupiah, for example 25000."))
+        self.data = int(cleaned)
+
+
+class RegionPickerMixin:
+    """Four cascading selects; the choices are filled per request from the chosen parents.
+
+    Without JavaScript the form's "refresh choices" button re-renders it with the next level's
+    options; with JavaScript the next select fills itself from ``/regions/<code>``.
+    """
+
+    province_code = SelectField(_l("Province"), validate_choice=False, default="")
+    regency_code = SelectField(_l("Regency / city"), validate_choice=False, default="")
+    district_code = SelectField(_l("District (kecamatan)"), validate_choice=False, default="")
+    village_code = SelectField(_l("Village (desa / kelurahan)"), validate_choice=False, default="")
+
+    def fill_region_choices(self) -> None:
+        blank = [SelectChoice("", "—")]
+        self.province_code.choices = blank + [
+            SelectChoice(r.code, r.name) for r in regions.children(None)
+        ]
+        levels = [
+            (self.province_code, self.regency_code),
+            (self.regency_code, self.district_code),
+            (self.district_code, self.village_code),
+        ]
+        for parent, child in levels:
+            code = parent.data or ""
+            parent_ok = code and regions.get(code) is not None
+            child.choices = blank + (
+                [SelectChoice(r.code, r.name) for r in regions.children(code)] if parent_ok else []
+            )
+            if not parent_ok or not (child.data or "").startswith(code + "."):
+                child.data = ""
+
+    def validate_village_code(self, field) -> None:
+        code = field.data or ""
+        if not regions.is_valid_village(code):
+            raise ValidationError(_l("Choose the village (desa / kelurahan)."))
+        chain = regions.chain(code)
+        if any((getattr(self, name).data or "") != value for name, value in chain.items()):
+            raise ValidationError(_l("The village does not belong to the chosen district."))

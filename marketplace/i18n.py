@@ -1,0 +1,55 @@
+"""Language choice and money formatting.
+
+Bahasa Indonesia is the default; a visitor's choice is kept in the session (and on the account)
+so it survives navigation. Money is integer rupiah, formatted only here.
+"""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from marketplace.extensions import babel
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    try:
+        return str(get_locale() or "id")
+    except RuntimeError:  # outside a request (CLI): Indonesian is the product's language
+        return "id"
+
+
+def format_rupiah(amount: int | None, locale: str | None = None) -> str:
+    """``Rp 25.000`` in Indonesian, ``Rp 25,000`` in English; rupiah have no minor unit in use."""
+    if amount is None:
+        return ""
+    loc = locale or current_locale()
+    return "Rp " + format_decimal(int(amount), format="#,##0", locale=loc)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def _remember_query_locale() -> None:
+        # ``?lang=en`` lets a shared link open in the sender's language.
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"] and session.get("locale") != lang:
+            session["locale"] = lang
+            if current_user.is_authenticated and current_user.locale != lang:
+                from marketplace.auth import services as auth_services
+
+                auth_services.set_locale(current_user, lang)

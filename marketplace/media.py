@@ -1,0 +1,37 @@
+"""Uploaded media: which storage holds it and how it is served.
+
+Uploads never live under ``static/``. Names are content-addressed, so a file never changes
+once written and can be cached by browsers for a year.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, send_from_directory
+
+from marketplace.storage import LocalStorage
+
+bp = Blueprint("media", __name__)
+ONE_YEAR = 365 * 24 * 3600
+
+
+def get_storage() -> LocalStorage:
+    return current_app.extensions["media_storage"]
+
+
+@bp.get("/media/<path:name>")
+def serve(name: str):
+    storage = get_storage()
+    try:
+        path = storage.path(name)
+    except ValueError:
+        abort(404)
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_from_directory(storage.root, name, max_age=ONE_YEAR)
+    response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["media_storage"] = LocalStorage(app.config["MEDIA_ROOT"])
+    app.register_blueprint(bp)

@@ -1,0 +1,63 @@
+"""Filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, request, url_for
+
+from marketplace import regions
+from marketplace.i18n import current_locale, format_rupiah
+
+IMAGE_PREFIX = "products"
+
+
+def media_url(name: str, external: bool = False) -> str:
+    return url_for("media.serve", name=name, _external=external)
+
+
+def image_src(image, width: int = 640, fmt: str = "jpg", external: bool = False) -> str:
+    """URL of the nearest stored variant not wider than asked (the smallest if none is)."""
+    from catalog.images import variant_name
+
+    widths = image.variant_widths
+    fitting = [w for w in widths if w <= width] or widths[:1]
+    return media_url(variant_name(IMAGE_PREFIX, image.key, max(fitting), fmt), external)
+
+
+def image_srcset(image, fmt: str = "jpg") -> str:
+    from catalog.images import variant_name
+
+    return ", ".join(
+        f"{media_url(variant_name(IMAGE_PREFIX, image.key, w, fmt))} {w}w"
+        for w in image.variant_widths
+    )
+
+
+def display_height(image, width: int) -> int:
+    return max(1, round(image.height * width / image.width)) if image.width else width
+
+
+def language_url(lang: str) -> str:
+    """This page in another language: a plain link (``?lang=``), so it works without JavaScript
+    and pages stay free of per-visitor tokens (which lets anonymous pages be cached)."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    return f"{request.path}?{urlencode({**args, 'lang': lang})}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["rupiah"] = format_rupiah
+    app.jinja_env.filters["region_name"] = regions.name
+    app.jinja_env.filters["place_label"] = regions.place_label
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    # Globals, not a context processor: imported macros see globals but not the context.
+    app.jinja_env.globals.update(
+        current_locale=current_locale,
+        image_src=image_src,
+        image_srcset=image_srcset,
+        display_height=display_height,
+        language_url=language_url,
+        languages=app.config["LANGUAGES"],
+    )

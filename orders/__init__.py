@@ -1,0 +1,1 @@
+"""Orders: cart, checkout, payments and payouts (built in a later step)."""

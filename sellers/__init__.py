@@ -1,0 +1,1 @@
+"""Sellers: shop profiles and the seller back office."""

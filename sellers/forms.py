@@ -1,0 +1,125 @@
+"""Seller back-office forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import IntegerField, SelectField, StringField, TelField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from marketplace.forms import RegionPickerMixin, RupiahField
+
+PHONE = r"^(\+62|62|0)8[0-9]{7,12}$"
+
+
+def _compact_phone(value):
+    return value.replace(" ", "").replace("-", "") if value else value
+
+
+def _optional_int(value):
+    """Category ids are ints; the empty placeholder option stays ``None`` (HTML needs it)."""
+    return None if value in ("", None) else int(value)
+
+
+class ShopForm(RegionPickerMixin, FlaskForm):
+    shop_name = StringField(_l("Shop name"), validators=[DataRequired(), Length(min=3, max=80)])
+    whatsapp = TelField(
+        _l("WhatsApp number"),
+        validators=[
+            DataRequired(),
+            Regexp(PHONE, message=_l("Use an Indonesian mobile number, e.g. 0812 3456 7890.")),
+        ],
+        filters=[_compact_phone],
+    )
+    country_abroad = StringField(
+        _l("Country where you worked"), validators=[Optional(), Length(max=60)]
+    )
+    years_abroad = IntegerField(
+        _l("Years abroad"), validators=[Optional(), NumberRange(min=0, max=50)]
+    )
+    story = TextAreaField(
+        _l("Your story (Bahasa Indonesia)"), validators=[Optional(), Length(max=2000)]
+    )
+    story_en = TextAreaField(
+        _l("Your story in English (optional)"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class ProductForm(FlaskForm):
+    title = StringField(_l("Product name"), validators=[DataRequired(), Length(min=5, max=120)])
+    category_id = SelectField(
+        _l("Category"),
+        coerce=_optional_int,
+        validators=[InputRequired(message=_l("Choose a category."))],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    price = RupiahField(
+        _l("Price (Rp)"),
+        validators=[
+            InputRequired(message=_l("Enter the price in rupiah, for example 25000.")),
+            NumberRange(
+                min=1000,
+                max=100_000_000,
+                message=_l("The price must be between Rp 1.000 and Rp 100.000.000."),
+            ),
+        ],
+    )
+    stock = IntegerField(
+        _l("Stock"),
+        validators=[InputRequired(), NumberRange(min=0, max=100_000)],
+        default=0,
+    )
+    weight_grams = IntegerField(
+        _l("Shipping weight (grams)"),
+        validators=[InputRequired(), NumberRange(min=1, max=50_000)],
+    )
+    net_weight = StringField(
+        _l("Net weight / size (e.g. 250 g)"), validators=[Optional(), Length(max=40)]
+    )
+    pirt_number = StringField(
+        _l("P-IRT number"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^[0-9][0-9 .-]{9,20}$",
+                message=_l("A P-IRT number has 15 digits, e.g. 2065203010045-28."),
+            ),
+        ],
+    )
+    bpom_number = StringField(
+        _l("BPOM number (MD / ML)"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^(?i:MD|ML)\s?[0-9]{9,15}$",
+                message=_l("A BPOM number looks like MD 224512001234."),
+            ),
+        ],
+    )
+    halal_number = StringField(
+        _l("Halal certificate number"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^(?i:ID)[0-9]{8,20}$",
+                message=_l("A halal certificate number looks like ID52110001234560824."),
+            ),
+        ],
+    )
+    ingredients = TextAreaField(_l("Ingredients"), validators=[Optional(), Length(max=1000)])
+    best_before = StringField(
+        _l("Best before / shelf life"), validators=[Optional(), Length(max=120)]
+    )
+
+
+class PhotoForm(FlaskForm):
+    photos = MultipleFileField(_l("Add photos"))
+    alt_text = StringField(
+        _l("Describe the photo (for blind buyers and search)"),
+        validators=[Optional(), Length(max=200)],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with nothing but the CSRF token, for buttons that change state."""

@@ -1,0 +1,290 @@
+"""The seller back office under ``/seller``: shop profile and product management.
+
+Every route loads objects through services that return "not found" for anything the current
+seller does not own, so another seller's product id gives 404, never a peek.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from catalog import services as catalog
+from catalog.images import ImageRejected
+from catalog.models import ProductStatus
+from marketplace.auth.models import Role
+from marketplace.auth.permissions import role_required
+from marketplace.errors import NotFound
+from sellers import services
+from sellers.forms import EmptyForm, PhotoForm, ProductForm, ShopForm
+
+bp = Blueprint("sellers", __name__, url_prefix="/seller")
+
+PUBLISH_PROBLEMS = {
+    "no_photo": lambda: _("Add at least one photo."),
+    "no_price": lambda: _("Set a price."),
+    "no_weight": lambda: _("Set the shipping weight."),
+}
+
+
+def _current_seller():
+    seller = services.seller_for(current_user)
+    if seller is None:
+        abort(404)
+    return seller
+
+
+def _own_product(product_id: int):
+    try:
+        return catalog.get_own_product(services.seller_for(current_user), product_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+@role_required(Role.SELLER)
+def dashboard():
+    seller = services.seller_for(current_user)
+    if seller is None:
+        return redirect(url_for("sellers.shop_profile"))
+    return redirect(url_for("sellers.products"))
+
+
+@bp.route("/shop", methods=["GET", "POST"])
+@role_required(Role.SELLER)
+def shop_profile():
+    seller = services.seller_for(current_user)
+    form = ShopForm(obj=seller if request.method == "GET" else None)
+    form.fill_region_choices()
+    refreshing = "refresh_regions" in request.form
+    if not refreshing and form.validate_on_submit():
+        services.save_shop(
+            current_user,
+            services.ShopData(
+                shop_name=form.shop_name.data,
+                village_code=form.village_code.data,
+                whatsapp=form.whatsapp.data,
+                country_abroad=form.country_abroad.data or "",
+                years_abroad=form.years_abroad.data,
+                story=form.story.data or "",
+                story_en=form.story_en.data or "",
+            ),
+        )
+        flash(_("Your shop profile is saved."), "success")
+        return redirect(url_for("sellers.products"))
+    status = 400 if form.errors else 200
+    return render_template("seller/shop_form.html", form=form, seller=seller), status
+
+
+@bp.post("/shop/submit")
+@role_required(Role.SELLER)
+def submit_shop():
+    seller = _current_seller()
+    if EmptyForm().validate_on_submit():
+        try:
+            services.submit_for_verification(seller)
+            flash(_("Thank you! Our team will check your shop soon."), "success")
+        except services.ShopError:
+            flash(_("Your shop has already been sent for checking."), "info")
+    return redirect(url_for("sellers.products"))
+
+
+@bp.get("/products")
+@role_required(Role.SELLER)
+def products():
+    seller = services.seller_for(current_user)
+    if seller is None:
+        flash(_("First tell buyers about your shop."), "info")
+        return redirect(url_for("sellers.shop_profile"))
+    return render_template(
+        "seller/products.html",
+        seller=seller,
+        products=catalog.seller_products(seller),
+        action_form=EmptyForm(),
+    )
+
+
+def _product_form(product=None) -> ProductForm:
+    form = ProductForm(obj=product if request.method == "GET" else None)
+    lang = _lang()
+    form.category_id.choices = [SelectChoice("", _("Choose a category…"))] + [
+        SelectChoice(c.id, c.name(lang), optgroup=c.parent.name(lang))
+        for c in catalog.all_categories()
+    ]
+    if request.method == "GET" and product is None:
+        form.category_id.data = None
+    return form
+
+
+def _lang() -> str:
+    from marketplace.i18n import current_locale
+
+    return current_locale()
+
+
+def _product_data(form: ProductForm) -> catalog.ProductData:
+    return catalog.ProductData(
+        title=form.title.data.strip(),
+        category_id=form.category_id.data,
+        description=(form.description.data or "").strip(),
+        price=form.price.data,
+        stock=form.stock.data,
+        weight_grams=form.weight_grams.data,
+        net_weight=(form.net_weight.data or "").strip(),
+        pirt_number=(form.pirt_number.data or "").strip(),
+        bpom_number=(form.bpom_number.data or "").strip().upper(),
+        halal_number=(form.halal_number.data or "").strip().upper(),
+        ingredients=(form.ingredients.data or "").strip(),
+        best_before=(form.best_before.data or "").strip(),
+    )
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@role_required(Role.SELLER)
+def new_product():
+    seller = services.seller_for(current_user)
+    if seller is None:
+        return redirect(url_for("sellers.shop_profile"))
+    form = _product_form()
+    if form.validate_on_submit():
+        try:
+            product = catalog.create_product(seller, _product_data(form))
+        except catalog.CatalogError:
+            form.category_id.errors.append(_("Choose a category."))
+        else:
+            flash(_("Saved. Now add photos of your product."), "success")
+            return redirect(url_for("sellers.edit_product", product_id=product.id))
+    status = 400 if form.errors else 200
+    return render_template("seller/product_form.html", form=form, product=None), status
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@role_required(Role.SELLER)
+def edit_product(product_id: int):
+    product = _own_product(product_id)
+    form = _product_form(product)
+    if form.validate_on_submit():
+        try:
+            catalog.update_product(product, _product_data(form))
+        except catalog.CatalogError:
+            form.category_id.errors.append(_("Choose a category."))
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("sellers.edit_product", product_id=product.id))
+    status = 400 if form.errors else 200
+    return (
+        render_template(
+            "seller/product_form.html",
+            form=form,
+            product=product,
+            photo_form=PhotoForm(),
+            action_form=EmptyForm(),
+            problems=[PUBLISH_PROBLEMS[p]() for p in catalog.publish_problems(product)],
+        ),
+        status,
+    )
+
+
+@bp.post("/products/<int:product_id>/photos")
+@role_required(Role.SELLER)
+def add_photos(product_id: int):
+    product = _own_product(product_id)
+    form = PhotoForm()
+    uploads = [f for f in request.files.getlist(form.photos.name) if f and f.filename]
+    error = None
+    if not form.validate_on_submit():
+        error = _("The form expired. Please try again.")
+    elif not uploads:
+        error = _("Choose at least one photo.")
+    else:
+        try:
+            files = [(f.read(), form.alt_text.data or "") for f in uploads]
+            catalog.add_product_images(product, files)
+        except ImageRejected as exc:
+            error = str(exc.message)
+        except catalog.CatalogError as exc:
+            limit = str(exc.message).split(":")[-1]
+            error = _("A product can have at most %(n)s photos.", n=limit)
+    if error is None:
+        flash(_("Photos added."), "success")
+        return redirect(url_for("sellers.edit_product", product_id=product.id))
+    form.photos.errors = [error]
+    product_form = _product_form(product)
+    product_form.process(obj=product)
+    return (
+        render_template(
+            "seller/product_form.html",
+            form=product_form,
+            product=product,
+            photo_form=form,
+            action_form=EmptyForm(),
+            problems=[PUBLISH_PROBLEMS[p]() for p in catalog.publish_problems(product)],
+        ),
+        400,
+    )
+
+
+@bp.post("/products/<int:product_id>/photos/<int:image_id>/delete")
+@role_required(Role.SELLER)
+def delete_photo(product_id: int, image_id: int):
+    product = _own_product(product_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            catalog.remove_product_image(product, image_id)
+        except NotFound:
+            abort(404)
+        flash(_("Photo removed."), "info")
+    return redirect(url_for("sellers.edit_product", product_id=product.id))
+
+
+@bp.post("/products/<int:product_id>/photos/<int:image_id>/cover")
+@role_required(Role.SELLER)
+def cover_photo(product_id: int, image_id: int):
+    product = _own_product(product_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            catalog.move_product_image(product, image_id, to_front=True)
+        except NotFound:
+            abort(404)
+        flash(_("This photo is now the main photo."), "info")
+    return redirect(url_for("sellers.edit_product", product_id=product.id))
+
+
+STATUS_ACTIONS = {
+    "publish": ProductStatus.PUBLISHED,
+    "archive": ProductStatus.ARCHIVED,
+    "draft": ProductStatus.DRAFT,
+}
+
+
+@bp.post("/products/<int:product_id>/status")
+@role_required(Role.SELLER)
+def change_status(product_id: int):
+    product = _own_product(product_id)
+    action = request.form.get("action", "")
+    if not EmptyForm().validate_on_submit() or action not in STATUS_ACTIONS:
+        abort(400)
+    try:
+        catalog.set_product_status(product, STATUS_ACTIONS[action])
+    except catalog.CatalogError:
+        flash(
+            _(
+                "This product cannot be published yet: %(why)s",
+                why=" ".join(PUBLISH_PROBLEMS[p]() for p in catalog.publish_problems(product)),
+            ),
+            "error",
+        )
+    else:
+        messages = {
+            "publish": _("The product is published."),
+            "archive": _("The product is archived and hidden from buyers."),
+            "draft": _("The product is back to draft and hidden from buyers."),
+        }
+        flash(messages[action], "success")
+    return redirect(
+        request.form.get("back") == "list"
+        and url_for("sellers.products")
+        or url_for("sellers.edit_product", product_id=product.id)
+    )

@@ -1,0 +1,92 @@
+"""Plain factory functions for tests (DESIGN §4.11): explicit, no magic."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+from PIL import Image
+
+from catalog.models import Category, Product, ProductStatus
+from marketplace.auth.models import Role, User
+from marketplace.extensions import db
+from sellers.models import Seller, SellerStatus
+
+_seq = itertools.count(1)
+PASSWORD = "password123"
+VILLAGE = "52.03.12.2002"  # Desa Pringgasela, Lombok Timur (a real Kemendagri code)
+
+
+def make_user(email: str | None = None, roles=(Role.BUYER,), name: str = "Test User") -> User:
+    user = User(email=email or f"user{next(_seq)}@example.id", name=name)
+    user.set_password(PASSWORD)
+    for role in roles:
+        user.add_role(role)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_seller(
+    user: User | None = None, status: SellerStatus = SellerStatus.VERIFIED, **fields
+) -> Seller:
+    user = user or make_user(roles=(Role.BUYER, Role.SELLER))
+    n = next(_seq)
+    parts = VILLAGE.split(".")
+    seller = Seller(
+        owner_id=user.id,
+        shop_name=fields.pop("shop_name", f"Toko Uji {n}"),
+        slug=fields.pop("slug", f"toko-uji-{n}"),
+        status=status.value,
+        province_code=parts[0],
+        regency_code=".".join(parts[:2]),
+        district_code=".".join(parts[:3]),
+        village_code=VILLAGE,
+        whatsapp="+6281234567890",
+        **fields,
+    )
+    db.session.add(seller)
+    db.session.commit()
+    return seller
+
+
+def make_category(slug: str | None = None, parent: Category | None = None) -> Category:
+    n = next(_seq)
+    category = Category(
+        slug=slug or f"kategori-{n}",
+        name_id=f"Kategori {n}",
+        name_en=f"Category {n}",
+        parent=parent,
+    )
+    db.session.add(category)
+    db.session.commit()
+    return category
+
+
+def make_product(
+    seller: Seller | None = None,
+    category: Category | None = None,
+    status: ProductStatus = ProductStatus.PUBLISHED,
+    **fields,
+) -> Product:
+    n = next(_seq)
+    product = Product(
+        seller=seller or make_seller(),
+        category=category or make_category(),
+        title=fields.pop("title", f"Gula Semut Uji {n}"),
+        slug=fields.pop("slug", f"gula-semut-uji-{n}"),
+        price=fields.pop("price", 25000),
+        stock=fields.pop("stock", 10),
+        weight_grams=fields.pop("weight_grams", 300),
+        status=status.value,
+        **fields,
+    )
+    db.session.add(product)
+    db.session.commit()
+    return product
+
+
+def jpeg_bytes(width: int = 800, height: int = 600, color=(160, 90, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()

@@ -1,0 +1,153 @@
+"""Register, log in, log out, roles, CSRF and the login rate limit."""
+
+from sqlalchemy import select
+
+from marketplace import create_app
+from marketplace.auth.models import Role, User
+from marketplace.extensions import db
+from tests.conftest import base_config, get_csrf, login
+from tests.factories import PASSWORD, make_user
+
+
+def _logged_in(client) -> bool:
+    """The header shows a log-out button only to a logged-in visitor."""
+    return 'action="/account/logout"' in client.get("/").get_data(as_text=True)
+
+
+def _register(client, **overrides):
+    data = {
+        "name": "Siti Aminah",
+        "email": "siti@example.id",
+        "phone": "0812 3456 7890",
+        "password": "rahasia-kuat",
+        "confirm": "rahasia-kuat",
+        "account_type": "buyer",
+        "csrf_token": get_csrf(client, "/account/register"),
+    }
+    data.update(overrides)
+    return client.post("/account/register", data=data)
+
+
+def test_register_hashes_password_and_logs_in(client):
+    response = _register(client)
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "siti@example.id"))
+    assert user.password_hash != "rahasia-kuat" and user.check_password("rahasia-kuat")
+    assert user.roles == {Role.BUYER}
+    assert user.phone == "081234567890"
+    assert _logged_in(client)
+
+
+def test_register_as_seller_goes_to_shop_profile(client):
+    response = _register(client, account_type="seller")
+    assert response.headers["Location"].endswith("/seller/shop")
+    user = db.session.scalar(select(User).where(User.email == "siti@example.id"))
+    assert user.roles == {Role.BUYER, Role.SELLER}
+
+
+def test_register_errors_keep_input_and_sit_next_to_fields(client):
+    response = _register(client, email="not-an-email", confirm="other", phone="12345")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'value="Siti Aminah"' in html
+    assert 'value="not-an-email"' in html
+    assert 'id="email-error"' in html and 'id="confirm-error"' in html
+    assert 'id="phone-error"' in html
+    assert 'aria-invalid="true"' in html
+    assert db.session.scalar(select(User)) is None
+
+
+def test_duplicate_email_is_refused_with_message(client):
+    make_user(email="siti@example.id")
+    response = _register(client, email="Siti@Example.id")
+    assert response.status_code == 400
+    assert "sudah ada" in response.get_data(as_text=True)
+
+
+def test_login_wrong_password_and_logout(client):
+    make_user(email="budi@example.id")
+    token = get_csrf(client)
+    response = client.post(
+        "/account/login",
+        data={"email": "budi@example.id", "password": "salah", "csrf_token": token},
+    )
+    assert response.status_code == 400
+    assert "Email atau kata sandi salah" in response.get_data(as_text=True)
+    assert not _logged_in(client)
+    login(client, "budi@example.id", PASSWORD)
+    assert _logged_in(client)
+    response = client.post("/account/logout", data={"csrf_token": get_csrf(client, "/")})
+    assert response.status_code == 302
+    assert not _logged_in(client)
+
+
+def test_login_redirect_only_to_same_site(client):
+    make_user(email="budi@example.id")
+    token = get_csrf(client)
+    response = client.post(
+        "/account/login?next=https://evil.example/steal",
+        data={"email": "budi@example.id", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_forms_without_csrf_token_are_refused(client):
+    make_user(email="budi@example.id")
+    response = client.post(
+        "/account/login", data={"email": "budi@example.id", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert not _logged_in(client)
+
+
+def test_login_is_rate_limited(database_url, tmp_path):
+    app = create_app(
+        {**base_config(database_url, str(tmp_path)), "LOGIN_RATE_LIMIT": "3 per minute"}
+    )
+    client = app.test_client()
+    with app.app_context():
+        token = get_csrf(client)
+        codes = [
+            client.post(
+                "/account/login",
+                data={"email": "x@example.id", "password": "wrong", "csrf_token": token},
+            ).status_code
+            for _ in range(4)
+        ]
+        db.session.remove()
+        db.engine.dispose()
+    assert codes == [400, 400, 400, 429]
+
+
+def test_users_create_command(app_ctx):
+    runner = app_ctx.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "admin@example.id",
+            "--name",
+            "Admin",
+            "--role",
+            "admin",
+            "--password",
+            "admin-password",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "admin@example.id"))
+    assert user.is_admin and user.check_password("admin-password")
+    again = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "admin@example.id",
+            "--name",
+            "A",
+            "--password",
+            "xxxxxxxx",
+        ]
+    )
+    assert again.exit_code != 0 and "already exists" in again.output

@@ -1,0 +1,37 @@
+"""``flask demo load`` builds a believable store and changes nothing when run again."""
+
+from sqlalchemy import func, select
+
+from catalog.models import Product, ProductImage
+from marketplace.auth.models import User
+from marketplace.demo.loader import load
+from marketplace.extensions import db
+from sellers.models import Seller
+
+
+def _counts():
+    return tuple(
+        db.session.scalar(select(func.count(model.id)))
+        for model in (User, Seller, Product, ProductImage)
+    )
+
+
+def test_demo_load_is_idempotent(app_ctx):
+    first = load(product_limit=6)
+    assert first["created"] == 6 and first["sellers"] >= 8
+    counts = _counts()
+    second = load(product_limit=6)
+    assert second["created"] == 0
+    assert _counts() == counts
+    products = list(db.session.scalars(select(Product)).unique())
+    assert all(p.is_public and len(p.images) >= 2 for p in products)
+
+
+def test_demo_load_command_refuses_production(app_ctx):
+    app_ctx.config["ENV_NAME"] = "production"
+    try:
+        result = app_ctx.test_cli_runner().invoke(args=["demo", "load"])
+        assert result.exit_code != 0
+        assert db.session.scalar(select(func.count(Product.id))) == 0
+    finally:
+        app_ctx.config["ENV_NAME"] = "development"
