@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from marketplace import create_app
 from marketplace.extensions import db
@@ -41,17 +44,50 @@ def require_or_skip(ok: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the live server exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the live server did not become healthy in time")
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
+    """The demo store served by gunicorn in its own process, as in production.
+
+    The database and demo data are prepared here; the server process reads the same settings
+    from its environment. A separate process also keeps the server's socket handling (a browser
+    dropping a connection mid-response) out of this test process.
+    """
     require_or_skip(Path(CHROMIUM).exists(), f"browser tests need Chromium at {CHROMIUM}")
     base = tmp_path_factory.mktemp("live")
+    settings = {
+        "DATABASE_URL": f"sqlite:///{base / 'live.sqlite'}",
+        "MEDIA_ROOT": str(base / "media"),
+        "SEARCH_INDEX_DIR": str(base / "search-index"),
+        "INSTANCE_PATH": str(base / "instance"),
+        "SECRET_KEY": "e2e-secret",
+        "RATELIMIT_ENABLED": "0",
+    }
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.sqlite'}",
-            "MEDIA_ROOT": str(base / "media"),
-            "SEARCH_INDEX_DIR": str(base / "search-index"),
-            "SECRET_KEY": "e2e-secret",
-            "RATELIMIT_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": settings["DATABASE_URL"],
+            "MEDIA_ROOT": settings["MEDIA_ROOT"],
+            "SEARCH_INDEX_DIR": settings["SEARCH_INDEX_DIR"],
+            "SECRET_KEY": settings["SECRET_KEY"],
         }
     )
     with app.app_context():
@@ -59,15 +95,31 @@ def live_server(tmp_path_factory):
         from marketplace.demo.loader import load
 
         load(product_limit=16)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    port = _free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = open(base / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
+    process = subprocess.Popen(
+        [str(gunicorn), "--workers", "1", "--threads", "8", "--bind", f"127.0.0.1:{port}",
+         "marketplace:create_app()"],
+        cwd=ROOT,
+        env={**os.environ, **settings, "MARKETPLACE_ENV": "development"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
 
 
 @pytest.fixture(scope="session")
