@@ -17,8 +17,10 @@ from catalog.search.params import (
 )
 from marketplace.errors import NotFound
 from marketplace.page_cache import cached_page
+from orders import reviews
 
 bp = Blueprint("catalog", __name__)
+RECENT_REVIEWS = 5  # shown under a product or a shop; the rest stay in the average
 
 
 def _page_arg() -> int:
@@ -52,15 +54,18 @@ def product(slug: str):
         item = services.get_public_product(slug)
     except NotFound:
         abort(404)
+    rating = reviews.product_rating(item.id)
     return render_template(
         "catalog/product.html",
         product=item,
         related=services.related_products(item),
-        **_product_context(item),
+        rating=rating,
+        reviews=reviews.recent_reviews(item.id, RECENT_REVIEWS),
+        **_product_context(item, rating),
     )
 
 
-def _product_context(item) -> dict:
+def _product_context(item, rating=None) -> dict:
     """Share texts and the schema.org ``Product`` object for rich results and link previews."""
     from marketplace.i18n import format_rupiah
     from marketplace.templating import image_src
@@ -100,6 +105,14 @@ def _product_context(item) -> dict:
             "seller": {"@type": "Organization", "name": item.seller.shop_name},
         },
     }
+    if rating is not None and rating.count:
+        jsonld["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": str(rating.rounded),
+            "bestRating": 5,
+            "worstRating": 1,
+            "reviewCount": rating.count,
+        }
     if item.weight_grams:
         jsonld["weight"] = {
             "@type": "QuantitativeValue",
@@ -117,7 +130,13 @@ def shop(slug: str):
     except NotFound:
         abort(404)
     page = services.list_seller_products(seller, _page_arg())
-    return render_template("catalog/shop.html", seller=seller, page=page)
+    return render_template(
+        "catalog/shop.html",
+        seller=seller,
+        page=page,
+        rating=reviews.seller_rating(seller.id),
+        reviews=reviews.recent_shop_reviews(seller.id, RECENT_REVIEWS),
+    )
 
 
 @bp.get("/search")

@@ -71,6 +71,7 @@ def _import_models() -> None:
     import catalog.models  # noqa: F401
     import catalog.search.models  # noqa: F401
     import marketplace.auth.models  # noqa: F401
+    import orders.models  # noqa: F401
     import sellers.models  # noqa: F401
 
 
@@ -97,9 +98,14 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.admin import bp as admin_bp
     from marketplace.auth.views import bp as auth_bp
     from marketplace.core_views import bp as core_bp
+    from orders.admin_views import bp as admin_orders_bp
+    from orders.seller_views import bp as seller_orders_bp
+    from orders.views import bp as orders_bp
+    from orders.webhooks import bp as webhooks_bp
     from sellers.views import bp as sellers_bp
 
-    for bp in (core_bp, auth_bp, catalog_bp, sellers_bp, admin_bp):
+    for bp in (core_bp, auth_bp, catalog_bp, sellers_bp, admin_bp, orders_bp, seller_orders_bp,
+               admin_orders_bp, webhooks_bp):
         app.register_blueprint(bp)
 
 

@@ -77,3 +77,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(search_cli)
+    from orders.cli import orders_cli, payments_cli
+
+    app.cli.add_command(orders_cli)
+    app.cli.add_command(payments_cli)

@@ -66,6 +66,37 @@ def from_environment(instance_path: Path) -> dict:
         "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
         "CACHE_KEY_PREFIX": "mm:",
         "CACHE_THRESHOLD": 2000,
+        # --- orders and payments -------------------------------------------------------
+        # Platform commission on the goods (not shipping), in basis points: 500 = 5 %.
+        "COMMISSION_BASIS_POINTS": int(env.get("COMMISSION_BASIS_POINTS", "500")),
+        # Unpaid orders expire (and give their stock back) after this many hours.
+        "ORDER_PAYMENT_HOURS": int(env.get("ORDER_PAYMENT_HOURS", "24")),
+        # Shipped orders complete by themselves this many days after shipping.
+        "AUTO_COMPLETE_DAYS": int(env.get("AUTO_COMPLETE_DAYS", "14")),
+        # Card payments through Stripe Checkout appear only when a secret key is set.
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        # Only for a local fake in tests and benchmarks; empty means Stripe's own servers.
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
+        # Stripe wants about US$0.50 at least; amounts above the maximum go by bank transfer.
+        "STRIPE_MIN_AMOUNT": int(env.get("STRIPE_MIN_AMOUNT", "10000")),
+        "STRIPE_MAX_AMOUNT": int(env.get("STRIPE_MAX_AMOUNT", "50000000")),
+        # The platform's account that buyers transfer to (shown on the order page).
+        "BANK_NAME": env.get("BANK_NAME", "Bank Rakyat Indonesia (BRI)"),
+        "BANK_ACCOUNT_NUMBER": env.get("BANK_ACCOUNT_NUMBER", "0000-01-000000-30-0"),
+        "BANK_ACCOUNT_HOLDER": env.get("BANK_ACCOUNT_HOLDER", "Migrant Mart (contoh)"),
+        # E-mail: SMTP when MAIL_SERVER is set, otherwise written to an outbox file.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
+        "MAIL_FROM": env.get("MAIL_FROM", "Migrant Mart <pesanan@migrantmart.id>"),
+        "MAIL_OUTBOX": env.get("MAIL_OUTBOX", str(instance_path / "outbox.log")),
+        # Transfer receipts are private: never under MEDIA_ROOT, which is served publicly.
+        "PRIVATE_ROOT": env.get("PRIVATE_ROOT", str(instance_path / "private")),
+        # WhatsApp number of the platform's customer service (click-to-chat links).
+        "SUPPORT_WHATSAPP": env.get("SUPPORT_WHATSAPP", "6281100000000"),
     }
 
 

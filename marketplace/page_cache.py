@@ -36,6 +36,7 @@ def _cacheable() -> bool:
         and request.method == "GET"
         and "_user_id" not in session
         and "_flashes" not in session
+        and not session.get("cart")  # the header shows this visitor's cart
         and set(request.args) <= CACHEABLE_ARGS
     )
 

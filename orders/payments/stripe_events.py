@@ -1,0 +1,462 @@
+"""What Stripe tells us, applied once: webhooks, the return page and reconciliation (§4.9, §7b).
+
+Three roads lead here and all end in ``apply_session``: a signed webhook (``handle_event``), the
+buyer coming back from Stripe's page (``fulfil_from_return``, so they see "paid" before the
+webhook lands) and the ``payments reconcile`` command (for deliveries that never came). Each
+road is idempotent on its own terms:
+
+* every event id is recorded once in ``PaymentEvent``, in the same transaction as its effects, so
+  a redelivery is answered "duplicate" and changes nothing;
+* every status change goes through ``orders.states.transition`` (compare-and-set), so a late or
+  reordered signal can only fail to apply: it never moves an order or payment backwards. Such an
+  event is still recorded, with the result "stale".
+
+An expired Checkout Session marks only its Payment failed ("abandoned"). The order keeps its own
+deadline: the buyer may start a new card payment or switch to bank transfer until then, and the
+``orders expire`` job releases the stock afterwards as for any unpaid order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.auth.models import utcnow
+from marketplace.extensions import db
+from orders import settlement
+from orders.models import Order, Payment, PaymentEvent, PaymentMethod
+from orders.payments.base import PaymentError
+from orders.states import InvalidTransition, OrderStatus, PaymentStatus, transition
+
+log = logging.getLogger(__name__)
+
+PROVIDER = PaymentMethod.STRIPE
+CURRENCY = "idr"
+MINOR_UNITS = 100  # Stripe counts IDR in hundredths of a rupiah (§7b)
+
+# Result labels, stored on PaymentEvent.result and returned to Stripe in the webhook reply.
+PAID = "paid"
+PAID_AFTER_CLOSE = "paid_after_close"  # money arrived for an expired/cancelled order: refund it
+ALREADY_PAID = "already_paid"
+PROCESSING = "processing"
+ALREADY_PROCESSING = "already_processing"
+FAILED = "failed"
+ABANDONED = "abandoned"
+OPEN = "open"
+REFUNDED = "refunded"
+ALREADY_RECORDED = "already_recorded"
+AMOUNT_MISMATCH = "amount_mismatch"
+UNKNOWN_PAYMENT = "unknown_payment"
+STALE = "stale"
+DUPLICATE = "duplicate"
+IGNORED = "ignored"
+UNAVAILABLE = "unavailable"
+
+CHANGED = frozenset({PAID, PAID_AFTER_CLOSE, PROCESSING, FAILED, ABANDONED, REFUNDED})
+
+# A PaymentIntent in these states after a completed session means the delayed payment failed.
+FAILED_INTENT_STATUSES = frozenset({"requires_payment_method", "canceled"})
+
+
+class MalformedEvent(ValueError):
+    """Signed by Stripe but not shaped like an event (no id, type or object)."""
+
+
+# --- finding our rows ------------------------------------------------------------------
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _intent_id(session: dict) -> str:
+    intent = session.get("payment_intent")
+    if isinstance(intent, dict):
+        return str(intent.get("id") or "")
+    return str(intent or "")
+
+
+def _locked(statement):
+    """Re-read the row under FOR UPDATE (PostgreSQL) so racing deliveries queue up.
+
+    A webhook and the return page often arrive together; the second then sees the first's
+    result ("already_paid") instead of failing its compare-and-set. SQLite ignores the clause
+    (it serialises writers anyway).
+    """
+    return db.session.scalar(
+        statement.with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def _locate_session(session: dict) -> tuple[Order, Payment] | tuple[None, None]:
+    """Our Payment for a Checkout Session, cross-checked against the order in its metadata."""
+    session_id = str(session.get("id") or "")
+    metadata = session.get("metadata") or {}
+    payment = None
+    if session_id:
+        payment = _locked(
+            select(Payment).where(
+                Payment.provider == PROVIDER, Payment.provider_reference == session_id
+            )
+        )
+    if payment is None:
+        # start() stored the session id but the request's commit was lost: the metadata, which
+        # only we write and Stripe returns signed, still names the Payment.
+        payment_id = _int(metadata.get("payment_id"))
+        candidate = (
+            _locked(select(Payment).where(Payment.id == payment_id)) if payment_id else None
+        )
+        if (
+            candidate is not None
+            and candidate.provider == PROVIDER
+            and candidate.provider_reference is None
+            and session_id
+        ):
+            candidate.provider_reference = session_id
+            payment = candidate
+    if payment is None:
+        return None, None
+    order = payment.order
+    order_id = _int(metadata.get("order_id"))
+    if order_id is not None and order_id != order.id:
+        log.error("stripe session %s names order %s but belongs to %s",
+                  session_id, order_id, order.id)
+        return None, None
+    return order, payment
+
+
+# --- applying a Checkout Session -----------------------------------------------------------
+
+
+def _outcome(session: dict, event_type: str | None) -> str:
+    """What the session says happened: paid, pending, failed, expired or still open."""
+    if event_type == "checkout.session.async_payment_failed":
+        return "failed"
+    if event_type == "checkout.session.expired" or session.get("status") == "expired":
+        return "expired"
+    if session.get("status") == "open":
+        return "open"
+    if session.get("payment_status") == "paid":
+        return "paid"
+    # Complete but unpaid: a delayed method (bank debit, some wallets) is still clearing, unless
+    # the expanded PaymentIntent (reconciliation) already shows it failed.
+    intent = session.get("payment_intent")
+    if isinstance(intent, dict) and intent.get("status") in FAILED_INTENT_STATUSES:
+        return "failed"
+    return "pending"
+
+
+def _amount_matches(order: Order, session: dict) -> bool:
+    currency = str(session.get("currency") or "").lower()
+    return currency == CURRENCY and session.get("amount_total") == order.total * MINOR_UNITS
+
+
+def apply_session(session: dict, *, event_type: str | None = None) -> str:
+    """Bring our Payment and order in line with one Checkout Session; never commits.
+
+    Raises ``InvalidTransition`` when someone else moved the rows first; callers roll back.
+    """
+    order, payment = _locate_session(session)
+    if payment is None:
+        return UNKNOWN_PAYMENT
+    session_id = payment.provider_reference or ""
+    note = f"stripe {session_id}"
+    outcome = _outcome(session, event_type)
+    if outcome == "open":
+        return OPEN
+    if outcome == "expired":
+        if payment.status != PaymentStatus.UNPAID:
+            return STALE
+        transition(payment, PaymentStatus.FAILED, machine="payment",
+                   note=f"{note}: checkout session expired unpaid")
+        return ABANDONED
+    if outcome == "failed":
+        if payment.status not in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING):
+            return STALE
+        settlement.mark_failed(order, payment, note=f"{note}: delayed payment failed")
+        return FAILED
+    if not _amount_matches(order, session):
+        settlement.audit(
+            None, "payment.amount_mismatch", order.number,
+            f"stripe {session_id}: {session.get('amount_total')} {session.get('currency')}, "
+            f"expected {order.total * MINOR_UNITS} {CURRENCY}",
+        )
+        return AMOUNT_MISMATCH
+    if outcome == "pending":
+        if payment.status == PaymentStatus.PROCESSING:
+            return ALREADY_PROCESSING
+        if payment.status != PaymentStatus.UNPAID:
+            return STALE
+        settlement.mark_processing(order, payment, note=f"{note}: payment clearing")
+        return PROCESSING
+    if payment.status == PaymentStatus.PAID:
+        return ALREADY_PAID
+    if payment.status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
+        return STALE
+    was_open = order.status == OrderStatus.AWAITING_PAYMENT
+    settlement.settle_paid(
+        order, payment,
+        amount=session["amount_total"] // MINOR_UNITS,
+        provider_payment_id=_intent_id(session),
+        note=note,
+    )
+    return PAID if was_open else PAID_AFTER_CLOSE
+
+
+def _apply_and_commit(session: dict, *, order_id: int | None = None) -> str:
+    """One session, one transaction (the return page and reconciliation, which have no event)."""
+    try:
+        if order_id is not None:
+            _, payment = _locate_session(session)
+            if payment is None or payment.order_id != order_id:
+                db.session.rollback()
+                return UNKNOWN_PAYMENT
+        result = apply_session(session)
+    except InvalidTransition:
+        db.session.rollback()
+        return STALE
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
+
+
+# --- refunds -------------------------------------------------------------------------------
+
+
+def _on_charge_refunded(event_type: str, charge: dict) -> str:
+    """Record money Stripe says went back, unless we already recorded it ourselves.
+
+    ``amount_refunded`` is cumulative, so it is compared with what we hold rather than added:
+    a refund made through ``settlement.refund_amount`` (already counted) or a redelivery can
+    never count twice. A refund made in Stripe's dashboard is recorded and audited, since the
+    seller ledger then needs a person to decide which part it was for.
+    """
+    intent = charge.get("payment_intent")
+    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    if not intent_id:
+        return UNKNOWN_PAYMENT
+    payment = _locked(
+        select(Payment).where(
+            Payment.provider == PROVIDER, Payment.provider_payment_id == str(intent_id)
+        )
+    )
+    if payment is None:
+        return UNKNOWN_PAYMENT
+    order = payment.order
+    if str(charge.get("currency") or "").lower() != CURRENCY:
+        return AMOUNT_MISMATCH
+    refunded = min(payment.amount, int(charge.get("amount_refunded") or 0) // MINOR_UNITS)
+    if refunded <= payment.refunded_amount:
+        return ALREADY_RECORDED
+    if payment.status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        return STALE
+    added = refunded - payment.refunded_amount
+    target = (
+        PaymentStatus.REFUNDED if refunded >= payment.amount
+        else PaymentStatus.PARTIALLY_REFUNDED
+    )
+    note = f"stripe {charge.get('id', '')}: Rp {refunded} refunded in total"
+    payment.refunded_amount = refunded
+    transition(payment, target, machine="payment", note=note)
+    if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        transition(order, target, machine="payment", field="payment_status", note=note)
+    settlement.audit(
+        None, "refund.provider", order.number,
+        f"Stripe refunded Rp {added} not recorded here (Rp {refunded} in total): "
+        "check the seller ledger",
+    )
+    return REFUNDED
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+def _on_session(event_type: str, session: dict) -> str:
+    return apply_session(session, event_type=event_type)
+
+
+HANDLERS: dict[str, Callable[[str, dict], str]] = {
+    "checkout.session.completed": _on_session,
+    "checkout.session.async_payment_succeeded": _on_session,
+    "checkout.session.async_payment_failed": _on_session,
+    "checkout.session.expired": _on_session,
+    "charge.refunded": _on_charge_refunded,
+}
+
+
+def _parts(event: dict) -> tuple[str, str, dict]:
+    event_id = event.get("id") if isinstance(event, dict) else None
+    event_type = event.get("type") if isinstance(event, dict) else None
+    data = event.get("data") if isinstance(event, dict) else None
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not (isinstance(event_id, str) and event_id and isinstance(event_type, str)
+            and isinstance(obj, dict)):
+        raise MalformedEvent("not a Stripe event")
+    return event_id[:255], event_type[:80], obj
+
+
+def _record(event_id: str, event_type: str, obj: dict, event: dict) -> PaymentEvent:
+    record = PaymentEvent(
+        provider=PROVIDER,
+        event_id=event_id,
+        type=event_type,
+        object_id=str(obj.get("id") or "")[:255],
+        payload=json.dumps(event, separators=(",", ":"), sort_keys=True, default=str),
+        created=_int(event.get("created")) or 0,
+    )
+    db.session.add(record)
+    return record
+
+
+def _seen(event_id: str) -> bool:
+    return db.session.scalar(
+        select(PaymentEvent.id).where(
+            PaymentEvent.provider == PROVIDER, PaymentEvent.event_id == event_id
+        )
+    ) is not None
+
+
+def handle_event(event: dict) -> str:
+    """Apply one verified Stripe event exactly once; returns the result label. Commits once.
+
+    The event row is inserted first: a concurrent delivery of the same id then fails on the
+    unique constraint (PostgreSQL makes it wait for ours to commit) and answers "duplicate".
+    """
+    event_id, event_type, obj = _parts(event)
+    if _seen(event_id):
+        return DUPLICATE
+    record = _record(event_id, event_type, obj, event)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return DUPLICATE
+    handler = HANDLERS.get(event_type)
+    try:
+        result = handler(event_type, obj) if handler else IGNORED
+    except InvalidTransition as exc:
+        # Someone moved the rows first: drop our half-applied change, keep the receipt.
+        log.info("stripe event %s (%s) is stale: %s", event_id, event_type, exc)
+        db.session.rollback()
+        record = _record(event_id, event_type, obj, event)
+        result = STALE
+    except Exception:
+        db.session.rollback()
+        raise
+    record.result = result
+    record.processed_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if _seen(event_id):
+            return DUPLICATE
+        raise
+    return result
+
+
+def fulfil_from_return(session_id: str, order: Order | None = None) -> str:
+    """The buyer is back from Stripe: ask Stripe directly and apply what it says.
+
+    The session id comes from the URL, so it proves nothing by itself; the session is fetched
+    from Stripe and, when ``order`` is given, must belong to it. Returns "unavailable" when
+    Stripe cannot be reached (the page then shows "confirming"; the webhook will follow).
+    """
+    from orders.payments import provider_for
+
+    try:
+        session = provider_for(PROVIDER).retrieve_session(session_id)
+    except PaymentError:
+        return UNAVAILABLE
+    return _apply_and_commit(session, order_id=order.id if order is not None else None)
+
+
+# --- reconciliation ------------------------------------------------------------------------
+
+
+@dataclass
+class ReconcileReport:
+    events_seen: int = 0
+    events_applied: int = 0
+    events_duplicate: int = 0
+    sessions_checked: int = 0
+    sessions_changed: int = 0
+    errors: int = 0
+
+
+def reconcile(since_hours: int = 72) -> ReconcileReport:
+    """Re-apply what webhooks may have missed; safe to run twice or beside live webhooks.
+
+    Events first, oldest first: they carry what a session alone cannot show (a refund, the
+    order of a failure and a success). Then every Stripe payment still unpaid or clearing is
+    checked against its session; each event and each session commits on its own.
+    """
+    from orders.payments import provider_for
+
+    provider = provider_for(PROVIDER)
+    report = ReconcileReport()
+    cutoff = utcnow() - timedelta(hours=since_hours)
+
+    try:
+        events = sorted(
+            provider.list_events(int(cutoff.timestamp()), types=sorted(HANDLERS)),
+            key=lambda e: (_int(e.get("created")) or 0, str(e.get("id"))),
+        )
+    except PaymentError:
+        report.errors += 1
+        events = []
+    for event in events:
+        report.events_seen += 1
+        try:
+            result = handle_event(event)
+        except MalformedEvent:
+            report.errors += 1
+            continue
+        if result == DUPLICATE:
+            report.events_duplicate += 1
+        else:
+            report.events_applied += 1
+
+    waiting = (PaymentStatus.UNPAID.value, PaymentStatus.PROCESSING.value)
+    payment_ids = list(
+        db.session.scalars(
+            select(Payment.id)
+            .join(Order, Order.id == Payment.order_id)
+            .where(
+                Payment.provider == PROVIDER,
+                Payment.provider_reference.is_not(None),
+                Payment.status.in_(waiting),
+                or_(
+                    Order.status == OrderStatus.AWAITING_PAYMENT.value,
+                    Payment.created_at >= cutoff,  # paid late for an order that has closed
+                ),
+            )
+            .order_by(Payment.id)
+        )
+    )
+    for payment_id in payment_ids:
+        payment = db.session.get(Payment, payment_id)
+        if payment is None or payment.status not in waiting:
+            continue  # an event above settled it
+        reference = payment.provider_reference
+        db.session.rollback()  # no transaction held open while Stripe answers
+        try:
+            session = provider.retrieve_session(reference)
+        except PaymentError:
+            report.errors += 1
+            continue
+        report.sessions_checked += 1
+        if _apply_and_commit(session) in CHANGED:
+            report.sessions_changed += 1
+    return report

@@ -1,0 +1,256 @@
+"""Buyer reviews of what they received, and the ratings shown to the next buyer.
+
+A review hangs on one order item, so only someone who really bought and received the product can
+write one, once (the unique ``order_item_id`` is the final word when two submissions race).
+Ratings are computed from the reviews table when a page is rendered rather than kept as running
+totals on products: there is nothing to drift out of step, and public pages are cached anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from babel.numbers import format_decimal
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace import page_cache
+from marketplace.auth.models import User
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from orders.models import Order, OrderItem, Review, SellerOrder
+from orders.states import FulfilmentStatus
+
+MIN_RATING = 1
+MAX_RATING = 5
+MAX_TEXT = 2000
+
+
+class ReviewError(DomainError):
+    """Why a review was refused; ``code`` is one of:
+
+    ``not_found`` (no such item, or it belongs to someone else's order: the two look the same so
+    item ids cannot be probed), ``not_delivered``, ``already_reviewed``, ``rating``, ``too_long``.
+    """
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Rating(NamedTuple):
+    """An average (None without reviews) and how many reviews it rests on."""
+
+    average: float | None
+    count: int
+
+    @property
+    def rounded(self) -> Decimal | None:
+        """One decimal, rounded half up, so the number shown and the stars drawn agree."""
+        if self.average is None:
+            return None
+        return Decimal(repr(self.average)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def stars(self) -> int:
+        """Whole stars to fill: 4.5 fills five, 4.4 fills four (as most shops draw them)."""
+        if self.rounded is None:
+            return 0
+        return int(self.rounded.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+    def average_text(self, locale: str = "id") -> str:
+        """``4,5`` in Indonesian, ``4.5`` in English."""
+        if self.rounded is None:
+            return ""
+        return format_decimal(self.rounded, format="0.0", locale=locale)
+
+
+NO_RATING = Rating(None, 0)
+
+
+@dataclass(frozen=True)
+class ShownReview:
+    """What a public page may show of a review: the buyer's first name only, never more."""
+
+    rating: int
+    text: str
+    first_name: str
+    created_at: datetime
+    item_title: str
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _is_buyer(order: Order, buyer) -> bool:
+    return bool(
+        buyer is not None
+        and getattr(buyer, "is_authenticated", False)
+        and order.buyer_id is not None
+        and order.buyer_id == buyer.id
+    )
+
+
+def reviewable_items(order: Order, buyer) -> list[OrderItem]:
+    """Items the buyer may still review: in delivered parts, not reviewed yet.
+
+    Anyone but the order's buyer gets an empty list (a guest order has nobody to review it:
+    reviews need an account to name the reviewer).
+    """
+    if not _is_buyer(order, buyer):
+        return []
+    return list(
+        db.session.scalars(
+            select(OrderItem)
+            .join(SellerOrder, OrderItem.seller_order_id == SellerOrder.id)
+            .outerjoin(Review, Review.order_item_id == OrderItem.id)
+            .where(
+                SellerOrder.order_id == order.id,
+                SellerOrder.status == FulfilmentStatus.DELIVERED.value,
+                Review.id.is_(None),
+            )
+            .order_by(SellerOrder.id, OrderItem.id)
+        )
+    )
+
+
+def _check_rating(rating) -> int:
+    if isinstance(rating, bool) or not isinstance(rating, int):
+        raise ReviewError("rating")
+    if not MIN_RATING <= rating <= MAX_RATING:
+        raise ReviewError("rating")
+    return rating
+
+
+def _clean_text(text: str | None) -> str:
+    cleaned = (text or "").replace("\r\n", "\n").strip()
+    if len(cleaned) > MAX_TEXT:
+        raise ReviewError("too_long")
+    return cleaned
+
+
+def _already_reviewed(order_item_id: int) -> bool:
+    return (
+        db.session.scalar(select(Review.id).where(Review.order_item_id == order_item_id))
+        is not None
+    )
+
+
+def add_review(buyer, order_item_id: int, rating: int, text: str | None = "") -> Review:
+    """Record the buyer's review of one delivered item; one commit, then fresh public pages.
+
+    Input is checked before anything is read, so a bad rating never tells a stranger whether an
+    item exists. A second review of the same item is refused with ``already_reviewed``, also when
+    both arrive at once (the unique constraint decides, and the loser is told the same thing).
+    """
+    rating = _check_rating(rating)
+    text = _clean_text(text)
+    item = db.session.get(OrderItem, order_item_id) if isinstance(order_item_id, int) else None
+    if item is None:
+        raise ReviewError("not_found")
+    part = item.seller_order
+    if not _is_buyer(part.order, buyer):
+        raise ReviewError("not_found")
+    if part.status != FulfilmentStatus.DELIVERED:
+        raise ReviewError("not_delivered")
+    if _already_reviewed(item.id):
+        raise ReviewError("already_reviewed")
+    review = Review(
+        order_item_id=item.id,
+        product_id=item.product_id,
+        seller_id=part.seller_id,
+        buyer_id=buyer.id,
+        rating=rating,
+        text=text,
+    )
+    db.session.add(review)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if _already_reviewed(order_item_id):
+            raise ReviewError("already_reviewed") from None
+        raise
+    # Product and shop pages are cached for anonymous visitors and show ratings: a review is
+    # not a catalogue change, so the catalogue's own invalidation does not see it.
+    page_cache.bump()
+    return review
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _rating(row) -> Rating:
+    average, count = row if row is not None else (None, 0)
+    if not count:
+        return NO_RATING
+    return Rating(float(average), int(count))
+
+
+def product_rating(product_id: int) -> Rating:
+    row = db.session.execute(
+        select(func.avg(Review.rating), func.count(Review.id)).where(
+            Review.product_id == product_id
+        )
+    ).one()
+    return _rating(row)
+
+
+def seller_rating(seller_id: int) -> Rating:
+    """Across every product the shop sold, including ones it no longer lists."""
+    row = db.session.execute(
+        select(func.avg(Review.rating), func.count(Review.id)).where(
+            Review.seller_id == seller_id
+        )
+    ).one()
+    return _rating(row)
+
+
+def ratings_for_products(product_ids: Iterable[int]) -> dict[int, Rating]:
+    """Ratings of many products in one grouped query (a grid of cards must not cost a query
+    per card). Every asked id is a key; products without reviews map to ``NO_RATING``."""
+    ids = list(dict.fromkeys(product_ids))
+    if not ids:
+        return {}
+    found = {pid: NO_RATING for pid in ids}
+    rows = db.session.execute(
+        select(Review.product_id, func.avg(Review.rating), func.count(Review.id))
+        .where(Review.product_id.in_(ids))
+        .group_by(Review.product_id)
+    )
+    for product_id, average, count in rows:
+        found[product_id] = _rating((average, count))
+    return found
+
+
+def _first_name(name: str) -> str:
+    parts = (name or "").split()
+    return parts[0] if parts else ""
+
+
+def _shown(where, limit: int) -> list[ShownReview]:
+    rows = db.session.execute(
+        select(Review.rating, Review.text, Review.created_at, User.name, OrderItem.title)
+        .join(User, Review.buyer_id == User.id)
+        .join(OrderItem, Review.order_item_id == OrderItem.id)
+        .where(where)
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(max(0, limit))
+    )
+    return [
+        ShownReview(rating, text, _first_name(name), created_at, title)
+        for rating, text, created_at, name, title in rows
+    ]
+
+
+def recent_reviews(product_id: int, limit: int = 5) -> list[ShownReview]:
+    return _shown(Review.product_id == product_id, limit)
+
+
+def recent_shop_reviews(seller_id: int, limit: int = 5) -> list[ShownReview]:
+    """Newest first across the shop; ``item_title`` says which product each one is about."""
+    return _shown(Review.seller_id == seller_id, limit)

@@ -1,0 +1,237 @@
+"""What happens to an order when money arrives, leaves or never comes.
+
+These functions change state but never commit: the use case calling them (a webhook, an admin
+confirming a transfer, a cron job) owns the transaction, so the status change, stock, ledger and
+events land together. Every move goes through ``orders.states.transition`` (compare-and-set), so
+running any of them twice, or two of them at once, applies the change once and makes the other
+raise ``InvalidTransition``, which callers treat as "already done".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from marketplace.auth.models import utcnow
+from marketplace.extensions import db
+from orders import ledger
+from orders.checkout import give_back_stock
+from orders.models import AuditEvent, Order, Payment, PaymentMethod, SellerOrder
+from orders.states import (
+    FulfilmentStatus,
+    InvalidTransition,
+    OrderStatus,
+    PaymentStatus,
+    transition,
+)
+
+CANCELLABLE = {FulfilmentStatus.AWAITING_PAYMENT, FulfilmentStatus.NEW, FulfilmentStatus.PACKED}
+
+
+def audit(actor_id: int | None, action: str, subject: str, detail: str = "") -> None:
+    db.session.add(AuditEvent(actor_id=actor_id, action=action, subject=subject, detail=detail))
+
+
+def payment_for(order: Order, provider: str) -> Payment | None:
+    for payment in reversed(order.payments):
+        if payment.provider == provider:
+            return payment
+    return None
+
+
+def settle_paid(
+    order: Order,
+    payment: Payment,
+    *,
+    amount: int,
+    provider_payment_id: str = "",
+    actor_id: int | None = None,
+    note: str = "",
+) -> bool:
+    """Record that ``payment`` cleared; returns False when it was already recorded.
+
+    A payment that arrives after the order expired or was cancelled is still recorded (the money
+    is real) but the order is not revived, since its stock may be sold; an audit row flags it
+    for a refund.
+    """
+    if payment.status == PaymentStatus.PAID:
+        return False
+    if amount < order.total:
+        raise InvalidTransition(f"paid {amount}, order total {order.total}")
+    transition(payment, PaymentStatus.PAID, machine="payment", note=note, actor_id=actor_id)
+    if provider_payment_id:
+        payment.provider_payment_id = provider_payment_id
+    if order.payment_status != PaymentStatus.PAID:
+        transition(
+            order, PaymentStatus.PAID, machine="payment", field="payment_status",
+            note=note, actor_id=actor_id,
+        )
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        audit(actor_id, "payment.after_close", order.number,
+              f"{payment.provider} paid {amount} while order was {order.status}: refund it")
+        return True
+    transition(order, OrderStatus.PAID, machine="order", actor_id=actor_id)
+    order.paid_at = utcnow()
+    for part in order.seller_orders:
+        transition(part, FulfilmentStatus.NEW, machine="fulfilment", actor_id=actor_id)
+        ledger.credit_sale(part, order.number)
+    from orders import emails
+
+    emails.order_paid(order)
+    return True
+
+
+def mark_processing(order: Order, payment: Payment, note: str = "") -> None:
+    """A receipt was uploaded or a card payment is clearing: the order must not expire now."""
+    if payment.status in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
+        transition(payment, PaymentStatus.PROCESSING, machine="payment", note=note)
+    if order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
+        transition(order, PaymentStatus.PROCESSING, machine="payment", field="payment_status",
+                   note=note)
+
+
+def mark_failed(order: Order, payment: Payment, note: str = "", actor_id: int | None = None):
+    """The payment did not go through; the buyer may try again until the order expires."""
+    if payment.status in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING):
+        transition(payment, PaymentStatus.FAILED, machine="payment", note=note, actor_id=actor_id)
+    if order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING):
+        transition(order, PaymentStatus.FAILED, machine="payment", field="payment_status",
+                   note=note, actor_id=actor_id)
+
+
+def _close_if_done(order: Order, actor_id: int | None) -> None:
+    statuses = {FulfilmentStatus(p.status) for p in order.seller_orders}
+    if statuses <= {FulfilmentStatus.CANCELLED}:
+        if order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID):
+            transition(order, OrderStatus.CANCELLED, machine="order", actor_id=actor_id)
+    elif statuses <= {FulfilmentStatus.DELIVERED, FulfilmentStatus.CANCELLED}:
+        if order.status == OrderStatus.PAID:
+            transition(order, OrderStatus.COMPLETED, machine="order", actor_id=actor_id)
+
+
+def refund_amount(order: Order, payment: Payment, amount: int, key: str, actor_id, note: str):
+    """Give money back: a real provider refund for cards, a recorded one for transfers."""
+    if amount <= 0:
+        return
+    if payment.provider == PaymentMethod.STRIPE:
+        from orders.payments import provider_for
+
+        provider_for(PaymentMethod.STRIPE).refund(payment, amount, idempotency_key=key)
+    else:
+        audit(actor_id, "refund.manual", order.number,
+              f"transfer Rp {amount} back to the buyer ({note})")
+    payment.refunded_amount = min(payment.amount, payment.refunded_amount + amount)
+    target = (
+        PaymentStatus.REFUNDED
+        if payment.refunded_amount >= payment.amount
+        else PaymentStatus.PARTIALLY_REFUNDED
+    )
+    for obj, field in ((payment, "status"), (order, "payment_status")):
+        if getattr(obj, field) != target or target == PaymentStatus.PARTIALLY_REFUNDED:
+            transition(obj, target, machine="payment", field=field, note=note, actor_id=actor_id)
+
+
+def cancel_part(part: SellerOrder, *, actor_id: int | None, reason: str) -> None:
+    """Cancel one shop's part before it ships: stock back, ledger and money refunded."""
+    order = part.order
+    was_paid = part.status != FulfilmentStatus.AWAITING_PAYMENT
+    transition(part, FulfilmentStatus.CANCELLED, machine="fulfilment", note=reason,
+               actor_id=actor_id)
+    give_back_stock(part)
+    if was_paid:
+        ledger.debit_refund(part, order.number)
+        payment = next((p for p in reversed(order.payments) if p.status in (
+            PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)), None)
+        if payment is not None:
+            refund_amount(order, payment, part.total, f"refund-part-{part.id}", actor_id, reason)
+    _close_if_done(order, actor_id)
+
+
+def cancel_order(order: Order, *, actor_id: int | None, reason: str) -> None:
+    """Cancel every part that has not shipped yet (all of them, or nothing is cancelled)."""
+    parts = [p for p in order.seller_orders if p.status != FulfilmentStatus.CANCELLED]
+    if not parts or any(FulfilmentStatus(p.status) not in CANCELLABLE for p in parts):
+        raise InvalidTransition("order has shipped parts")
+    for part in parts:
+        cancel_part(part, actor_id=actor_id, reason=reason)
+
+
+def expire(order: Order) -> None:
+    """An unpaid order ran out of time: its stock goes back on sale."""
+    transition(order, OrderStatus.EXPIRED, machine="order", note="payment time ran out")
+    for part in order.seller_orders:
+        if part.status == FulfilmentStatus.AWAITING_PAYMENT:
+            transition(part, FulfilmentStatus.CANCELLED, machine="fulfilment", note="expired")
+            give_back_stock(part)
+
+
+def deliver(part: SellerOrder, *, actor_id: int | None, note: str = "") -> None:
+    transition(part, FulfilmentStatus.DELIVERED, machine="fulfilment", note=note,
+               actor_id=actor_id)
+    part.delivered_at = utcnow()
+    _close_if_done(part.order, actor_id)
+
+
+# --- periodic jobs: each order in its own transaction, safe to run twice or concurrently -----
+
+
+def _each(ids, work) -> int:
+    done = 0
+    for object_id in ids:
+        try:
+            if work(object_id):
+                db.session.commit()
+                done += 1
+            else:
+                db.session.rollback()
+        except InvalidTransition:
+            db.session.rollback()  # another run got there first
+    return done
+
+
+def expire_unpaid(now: datetime | None = None) -> int:
+    """Expire orders past their payment time, except those whose payment is being checked."""
+    now = now or utcnow()
+    ids = list(
+        db.session.scalars(
+            select(Order.id).where(
+                Order.status == OrderStatus.AWAITING_PAYMENT.value,
+                Order.payment_status.in_([PaymentStatus.UNPAID.value, PaymentStatus.FAILED.value]),
+                Order.expires_at < now,
+            )
+        )
+    )
+
+    def work(order_id: int) -> bool:
+        order = db.session.get(Order, order_id)
+        if order is None or order.status != OrderStatus.AWAITING_PAYMENT:
+            return False
+        expire(order)
+        return True
+
+    return _each(ids, work)
+
+
+def complete_shipped(now: datetime | None = None) -> int:
+    """Parts shipped long enough ago count as received (buyers often forget to confirm)."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["AUTO_COMPLETE_DAYS"])
+    ids = list(
+        db.session.scalars(
+            select(SellerOrder.id).where(
+                SellerOrder.status == FulfilmentStatus.SHIPPED.value,
+                SellerOrder.shipped_at < cutoff,
+            )
+        )
+    )
+
+    def work(part_id: int) -> bool:
+        part = db.session.get(SellerOrder, part_id)
+        if part is None or part.status != FulfilmentStatus.SHIPPED:
+            return False
+        deliver(part, actor_id=None, note="completed automatically")
+        return True
+
+    return _each(ids, work)

@@ -1,0 +1,456 @@
+"""Buyer pages: cart, checkout and order status.
+
+Checkout is two short screens so it works on a phone without JavaScript: the address first
+(the courier prices depend on the destination), then shipping per shop, payment method and a
+last look at the totals. Nothing about prices is taken from the browser.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, user_logged_in
+
+from catalog.images import ImageRejected
+from marketplace import regions
+from marketplace.extensions import csrf, db
+from marketplace.i18n import current_locale, format_rupiah
+from orders import access, emails, notifications
+from orders import cart as carts
+from orders.checkout import Address, CheckoutError, place_order, shipping_options, stripe_available
+from orders.forms import AddressForm, AddToCartForm, CancelForm, QuantityForm, ReceiptForm
+from orders.models import Payment, PaymentMethod
+from orders.payments import PaymentError, provider_for
+from orders.states import FulfilmentStatus, InvalidTransition, OrderStatus, PaymentStatus
+
+bp = Blueprint("orders", __name__)
+
+CHECKOUT_KEY = "checkout_address"
+CART_ERRORS = {
+    "quantity": lambda: _("Choose a quantity between 1 and 999."),
+    "unavailable": lambda: _("This product is not for sale right now."),
+    "out_of_stock": lambda: _("Sorry, this product is sold out."),
+    "too_many_lines": lambda: _("Your cart is full. Check out first, then shop again."),
+    "not_in_cart": lambda: _("That product is not in your cart."),
+}
+CHECKOUT_ERRORS = {
+    "empty": lambda items: _("Your cart is empty."),
+    "address": lambda items: _("Please check the delivery address."),
+    "postal_code": lambda items: _("This postal code does not belong to the chosen village."),
+    "payment_method": lambda items: _("Choose a payment method."),
+    "unavailable": lambda items: _("Some products are no longer for sale; your cart was updated."),
+    "out_of_stock": lambda items: _(
+        "Not enough stock left for: %(items)s. Your cart was updated.", items=", ".join(items)
+    ),
+    "shipping": lambda items: _("Choose a delivery service for %(shops)s.", shops=", ".join(items)),
+    "quantity": lambda items: _("Choose a quantity between 1 and 999."),
+}
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    state.app.jinja_env.globals["cart_count"] = lambda: carts.count(current_user, session)
+    state.app.jinja_env.globals["status_label"] = _status_label
+
+
+def _status_label(machine: str, value: str) -> str:
+    from orders import labels
+
+    table = {
+        "order": labels.ORDER_STATUS,
+        "payment": labels.PAYMENT_STATUS,
+        "fulfilment": labels.FULFILMENT_STATUS,
+    }.get(machine, {})
+    return str(table.get(value, value))
+
+
+@user_logged_in.connect
+def _merge_cart_at_login(sender, user, **extra) -> None:
+    carts.merge_guest_cart(user, session)
+
+
+def _store():
+    return carts.store_for(current_user, session)
+
+
+def _same_origin() -> bool:
+    """For forms without a CSRF token: the browser must say the post comes from this site."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin is None:
+        return True  # old browsers send neither; SameSite=Lax still keeps the cookie home
+    return urlsplit(origin).netloc == request.host
+
+
+# --- cart -----------------------------------------------------------------------------------
+
+
+@bp.get("/cart")
+def cart():
+    view = carts.view(_store())
+    for title in view.removed:
+        flash(_("%(title)s is no longer available and was removed.", title=title), "info")
+    for title in view.reduced:
+        flash(_("Only a few %(title)s are left; the quantity was lowered.", title=title), "info")
+    if view.removed or view.reduced:
+        _store().replace(view.quantities())
+    return render_template("orders/cart.html", cart=view, form=QuantityForm())
+
+
+@bp.post("/cart/items")
+@csrf.exempt  # see AddToCartForm: posted from cached pages; same-origin is checked instead
+def add_item():
+    if not _same_origin():
+        abort(400)
+    form = AddToCartForm()
+    if not form.validate():
+        flash(CART_ERRORS["quantity"](), "error")
+        return redirect(request.referrer or url_for("orders.cart"), 303)
+    try:
+        kept = carts.add(_store(), form.product_id.data, form.quantity.data)
+    except carts.CartError as error:
+        flash(CART_ERRORS[str(error)](), "error")
+        return redirect(url_for("orders.cart"), 303)
+    if kept < form.quantity.data:
+        flash(_("Only %(n)s left in stock; your cart has all of them.", n=kept), "info")
+    else:
+        flash(_("Added to your cart."), "success")
+    return redirect(url_for("orders.cart"), 303)
+
+
+@bp.post("/cart/items/<int:product_id>")
+def update_item(product_id: int):
+    form = QuantityForm()
+    if not form.validate_on_submit():
+        flash(CART_ERRORS["quantity"](), "error")
+        return redirect(url_for("orders.cart"), 303)
+    try:
+        carts.set_quantity(_store(), product_id, form.quantity.data)
+    except carts.CartError as error:
+        flash(CART_ERRORS[str(error)](), "error")
+    return redirect(url_for("orders.cart"), 303)
+
+
+# --- checkout -------------------------------------------------------------------------------
+
+
+def _address_from_session() -> dict | None:
+    data = session.get(CHECKOUT_KEY)
+    if not data or not regions.is_valid_village(data.get("village_code", "")):
+        return None
+    return data
+
+
+def _prefill(form: AddressForm) -> None:
+    saved = session.get(CHECKOUT_KEY) or {}
+    if saved:
+        form.process(data=saved)
+    elif current_user.is_authenticated:
+        form.contact_name.data = current_user.name
+        form.email.data = current_user.email
+        form.phone.data = current_user.phone
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    view = carts.view(_store())
+    if view.is_empty:
+        flash(_("Your cart is empty."), "info")
+        return redirect(url_for("orders.cart"))
+    step = request.values.get("step", "address")
+    if step == "shipping":
+        return _shipping_step(view)
+    form = AddressForm()
+    if request.method == "GET":
+        _prefill(form)
+    form.fill_region_choices()
+    if request.method == "POST" and not request.form.get("refresh_regions"):
+        if form.validate_on_submit():
+            session[CHECKOUT_KEY] = {
+                name: getattr(form, name).data
+                for name in ("contact_name", "email", "phone", "street", "rt_rw",
+                             "postal_code", "province_code", "regency_code", "district_code",
+                             "village_code")
+            }
+            return redirect(url_for("orders.checkout", step="shipping"), 303)
+        return render_template("orders/checkout_address.html", form=form, cart=view), 400
+    return render_template("orders/checkout_address.html", form=form, cart=view)
+
+
+def _shipping_step(view):
+    address = _address_from_session()
+    if address is None:
+        return redirect(url_for("orders.checkout"))
+    destination = address["province_code"]
+    options = {g.seller.id: shipping_options(g, destination) for g in view.groups}
+    chosen = {
+        seller_id: request.form.get(f"service-{seller_id}") or (opts[0].service if opts else "")
+        for seller_id, opts in options.items()
+    }
+    shipping_total = sum(
+        next((o.cost for o in opts if o.service == chosen[sid]), 0)
+        for sid, opts in options.items()
+    )
+    total = view.total + shipping_total
+    card_ok = stripe_available(total)
+    method = request.form.get("payment_method") or PaymentMethod.BANK_TRANSFER
+    errors: list[str] = []
+    if request.method == "POST" and request.form.get("recalculate"):
+        pass  # show the new total for the couriers chosen
+    elif request.method == "POST" and request.form.get("expected_total") != str(total):
+        # The buyer changed a courier (or the cart changed) since the total was shown: never
+        # charge an amount they have not seen.
+        errors.append(_("The total changed to %(total)s. Please check it and place the order.",
+                        total=format_rupiah(total)))
+    elif request.method == "POST":
+        try:
+            order = place_order(
+                buyer=current_user,
+                quantities=view.quantities(),
+                address=Address(**{k: address[k] for k in (
+                    "contact_name", "email", "phone", "village_code", "street", "rt_rw",
+                    "postal_code")}),
+                services=chosen,
+                payment_method=method,
+                locale=current_locale(),
+            )
+        except CheckoutError as error:
+            errors.append(CHECKOUT_ERRORS[error.code](error.items))
+            if error.code in ("unavailable", "out_of_stock"):
+                fresh = carts.view(_store())
+                _store().replace(fresh.quantities())
+                return redirect(url_for("orders.cart"), 303)
+        else:
+            return _after_placing(order)
+    return render_template(
+        "orders/checkout_shipping.html",
+        cart=view, address=address, options=options, chosen=chosen,
+        shipping_total=shipping_total, total=total, card_ok=card_ok, method=method,
+        errors=errors,
+    ), (400 if errors else 200)
+
+
+def _after_placing(order):
+    _store().clear()
+    session.pop(CHECKOUT_KEY, None)
+    if order.buyer_id is None:
+        access.remember_guest_order(session, order)
+    emails.order_placed(order, current_app.config)
+    db.session.commit()  # the confirmation e-mail goes out after this (nothing else changed)
+    if order.payment_method == PaymentMethod.STRIPE:
+        return _start_card_payment(order)
+    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
+    return redirect(_order_link(order), 303)
+
+
+def _order_link(order, **extra) -> str:
+    args = dict(extra)
+    if order.buyer_id is None:
+        args["t"] = access.guest_token(order)
+    return url_for("orders.order_page", number=order.number, **args)
+
+
+def _start_card_payment(order):
+    payment = next((p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE),
+                   None)
+    if payment is None:
+        abort(404)
+    token = {"t": access.guest_token(order)} if order.buyer_id is None else {}
+    success = url_for("orders.card_return", number=order.number, _external=True, **token)
+    success += ("&" if "?" in success else "?") + "session_id={CHECKOUT_SESSION_ID}"
+    cancel = url_for("orders.order_page", number=order.number, payment="cancelled",
+                     _external=True, **token)
+    try:
+        target = provider_for(PaymentMethod.STRIPE).start(
+            order, payment, success_url=success, cancel_url=cancel
+        )
+    except PaymentError:
+        db.session.rollback()
+        flash(_("Card payment is not available right now. You can pay by bank transfer."), "error")
+        return redirect(_order_link(order), 303)
+    db.session.commit()
+    return redirect(target.url or _order_link(order), 303)
+
+
+# --- the order page ---------------------------------------------------------------------------
+
+
+def _visible_order_or_404(number: str):
+    order = access.visible_order(number, current_user, session, request.args.get("t"))
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.get("/orders/<number>")
+def order_page(number: str):
+    from orders import reviews
+    from orders.review_forms import ReviewForm
+
+    order = _visible_order_or_404(number)
+    if request.args.get("payment") == "cancelled" and order.status == OrderStatus.AWAITING_PAYMENT:
+        flash(_("The card payment was cancelled. You can try again or pay by bank transfer."),
+              "info")
+    bank = current_app.config
+    can_review = bool(current_user.is_authenticated and order.can_view(current_user))
+    reviewable = reviews.reviewable_items(order, current_user) if can_review else []
+    seller_links = {
+        part.id: notifications.whatsapp_link(
+            part.seller.whatsapp,
+            _("Hello %(shop)s, about my order %(number)s on Migrant Mart:",
+              shop=part.seller.shop_name, number=order.number),
+        )
+        for part in order.seller_orders if part.seller.whatsapp
+    }
+    return render_template(
+        "orders/order.html",
+        order=order,
+        token=request.args.get("t"),
+        bank=bank,
+        receipt_form=ReceiptForm(),
+        cancel_form=CancelForm(),
+        review_form=ReviewForm(),
+        reviewable=reviewable,
+        seller_links=seller_links,
+        card_ok=stripe_available(order.total),
+        can_cancel=order.status == OrderStatus.AWAITING_PAYMENT or (
+            order.status == OrderStatus.PAID
+            and all(p.status in (FulfilmentStatus.NEW, FulfilmentStatus.CANCELLED)
+                    for p in order.seller_orders)
+        ),
+        can_confirm=any(p.status == FulfilmentStatus.SHIPPED for p in order.seller_orders)
+        and can_review,
+        awaiting_transfer=order.status == OrderStatus.AWAITING_PAYMENT
+        and order.payment_method == PaymentMethod.BANK_TRANSFER,
+        PaymentStatus=PaymentStatus,
+    )
+
+
+@bp.post("/orders/<number>/receipt")
+def upload_receipt(number: str):
+    from orders import bank_transfer as transfers
+
+    order = _visible_order_or_404(number)
+    form = ReceiptForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = request.files.get("receipt")
+    if upload is None or not upload.filename:
+        flash(_("Choose the photo of your transfer receipt."), "error")
+        return redirect(_order_link(order), 303)
+    try:
+        transfers.upload_receipt(order, upload.read(), upload.filename)
+    except ImageRejected as rejected:
+        flash(str(rejected.message), "error")
+    except InvalidTransition:
+        flash(_("This order no longer needs a receipt."), "info")
+    else:
+        flash(_("Thank you! We will check your transfer soon."), "success")
+    return redirect(_order_link(order), 303)
+
+
+@bp.post("/orders/<number>/pay")
+def pay_by_card(number: str):
+    order = _visible_order_or_404(number)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if order.status != OrderStatus.AWAITING_PAYMENT or not stripe_available(order.total):
+        flash(_("This order cannot be paid by card now."), "error")
+        return redirect(_order_link(order), 303)
+    payment = next((p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE),
+                   None)
+    if payment is None or payment.status not in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
+        order.payments.append(Payment(provider=PaymentMethod.STRIPE, amount=order.total))
+        db.session.commit()
+    return _start_card_payment(order)
+
+
+@bp.get("/orders/<number>/paid")
+def card_return(number: str):
+    """Stripe sends the buyer back here; we ask Stripe ourselves rather than trust the URL."""
+    order = _visible_order_or_404(number)
+    session_id = request.args.get("session_id", "")
+    if session_id:
+        from orders.payments import stripe_events
+
+        try:
+            stripe_events.fulfil_from_return(session_id)
+        except PaymentError:
+            flash(_("We could not confirm the payment yet; this page will update."), "info")
+    return redirect(_order_link(order), 303)
+
+
+@bp.post("/orders/<number>/cancel")
+def cancel(number: str):
+    from orders import fulfilment
+
+    order = _visible_order_or_404(number)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        fulfilment.buyer_cancel(order, current_user if current_user.is_authenticated else None)
+    except (InvalidTransition, fulfilment.FulfilmentError):
+        flash(_("This order can no longer be cancelled. Please contact the seller."), "error")
+    except PaymentError:
+        flash(_("The refund could not be started; please try again later."), "error")
+    else:
+        flash(_("Your order is cancelled."), "success")
+    return redirect(_order_link(order), 303)
+
+
+@bp.post("/orders/<number>/received")
+def received(number: str):
+    from orders import fulfilment
+
+    order = _visible_order_or_404(number)
+    form = CancelForm()
+    if not form.validate_on_submit() or not current_user.is_authenticated:
+        abort(400)
+    try:
+        fulfilment.confirm_received(order, current_user)
+    except (InvalidTransition, fulfilment.FulfilmentError):
+        flash(_("Nothing to confirm yet."), "info")
+    else:
+        flash(_("Thank you! Tell others what you think of your purchase."), "success")
+    return redirect(_order_link(order), 303)
+
+
+@bp.post("/orders/<number>/reviews")
+def review(number: str):
+    from orders import reviews
+    from orders.review_forms import ReviewForm
+
+    order = _visible_order_or_404(number)
+    if not current_user.is_authenticated:
+        abort(404)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a rating from 1 to 5 stars."), "error")
+        return redirect(_order_link(order), 303)
+    try:
+        reviews.add_review(
+            current_user, int(form.order_item_id.data or 0), int(form.rating.data),
+            form.text.data or "",
+        )
+    except (reviews.ReviewError, ValueError):
+        flash(_("This item cannot be reviewed (already reviewed, or not delivered yet)."),
+              "error")
+    else:
+        flash(_("Thank you for your review!"), "success")
+    return redirect(_order_link(order), 303)
