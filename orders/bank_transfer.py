@@ -100,6 +100,10 @@ def upload_receipt(order: Order, data: bytes, filename: str) -> Payment:
     return payment
 
 
+def get_payment(payment_id: int) -> Payment | None:
+    return db.session.get(Payment, payment_id)
+
+
 def receipt_bytes(payment: Payment) -> bytes:
     if not payment.receipt_key:
         raise NotFound(f"payment {payment.id} has no receipt")

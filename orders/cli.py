@@ -23,3 +23,26 @@ def complete_command() -> None:
     from orders import settlement
 
     click.echo(f"completed {settlement.complete_shipped()} shipment(s)")
+
+
+@payments_cli.command("reconcile")
+@click.option("--since-hours", default=72, show_default=True, type=click.IntRange(1, 720),
+              help="How far back to list Stripe events (Stripe keeps 30 days).")
+def reconcile_command(since_hours: int) -> None:
+    """Re-apply Stripe events and sessions that webhooks missed; safe to run twice."""
+    from orders.payments import PaymentError
+    from orders.payments.stripe_events import reconcile
+
+    try:
+        report = reconcile(since_hours=since_hours)
+    except PaymentError as exc:  # no STRIPE_SECRET_KEY: nothing to reconcile against
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"events: {report.events_seen} seen, {report.events_applied} applied, "
+        f"{report.events_duplicate} already recorded"
+    )
+    click.echo(
+        f"sessions: {report.sessions_checked} checked, {report.sessions_changed} changed"
+    )
+    if report.errors:
+        raise click.ClickException(f"{report.errors} Stripe request(s) failed; run again later")

@@ -69,11 +69,9 @@ class SellerCancelForm(FlaskForm):
     )
 
 
-def _seller():
-    seller = seller_services.seller_for(current_user)
-    if seller is None:
-        abort(404)
-    return seller
+def _csrf_failed(form: FlaskForm) -> bool:
+    token = getattr(form, "csrf_token", None)
+    return bool(token is not None and token.errors)
 
 
 def _own_part(part_id: int):
@@ -174,7 +172,9 @@ def ship(part_id: int):
     form = ShipForm()
     if form.validate_on_submit():
         try:
-            fulfilment.mark_shipped(part, current_user, form.courier.data, form.tracking_number.data)
+            fulfilment.mark_shipped(
+                part, current_user, form.courier.data, form.tracking_number.data
+            )
         except fulfilment.FulfilmentError as exc:
             if exc.code == "courier":
                 form.courier.errors.append(str(exc.message))
@@ -186,7 +186,7 @@ def ship(part_id: int):
         else:
             flash(_("Shipped! The buyer has been sent the tracking number."), "success")
             return redirect(url_for(".order_part", part_id=part.id), 303)
-    elif form.csrf_token.errors:
+    elif _csrf_failed(form):
         flash(_("The form expired. Please try again."), "error")
     return _render_part(part, ship_form=form, status=400)
 
@@ -213,7 +213,7 @@ def cancel(part_id: int):
             flash(_("The order is cancelled, the items are back in stock and the buyer is "
                     "told."), "success")
             return redirect(url_for(".order_part", part_id=part.id), 303)
-    elif form.csrf_token.errors:
+    elif _csrf_failed(form):
         flash(_("The form expired. Please try again."), "error")
     return _render_part(part, cancel_form=form, status=400)
 

@@ -5,16 +5,30 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import IntegerField, SelectField, StringField, TelField, TextAreaField
+from wtforms import (
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from marketplace.forms import RegionPickerMixin, RupiahField
+from sellers.banks import BANKS, account_length_ok, expected_lengths
 
 PHONE = r"^(\+62|62|0)8[0-9]{7,12}$"
 
 
 def _compact_phone(value):
     return value.replace(" ", "").replace("-", "") if value else value
+
+
+def _digits_only(value):
+    """Passbooks print "0021-01-000123-50-1"; only the digits matter."""
+    return "".join(ch for ch in value if ch.isdigit()) if value else value
 
 
 def _optional_int(value):
@@ -44,6 +58,34 @@ class ShopForm(RegionPickerMixin, FlaskForm):
     story_en = TextAreaField(
         _l("Your story in English (optional)"), validators=[Optional(), Length(max=2000)]
     )
+    bank_name = SelectField(
+        _l("Bank for your payouts"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(code, label)
+                                          for code, (label, _lengths) in BANKS.items()],
+        validators=[Optional()],
+    )
+    bank_account_number = StringField(
+        _l("Account number"), validators=[Optional(), Length(max=30)], filters=[_digits_only]
+    )
+    bank_account_holder = StringField(
+        _l("Account holder name (as in the passbook)"), validators=[Optional(), Length(max=120)]
+    )
+
+    def validate_bank_account_number(self, field) -> None:
+        bank = self.bank_name.data or ""
+        if not bank and not field.data:
+            return
+        if not bank:
+            raise ValidationError(_l("Choose the bank of this account."))
+        if not account_length_ok(bank, field.data or ""):
+            raise ValidationError(
+                _l("%(bank)s account numbers have %(n)s digits.", bank=bank,
+                   n=expected_lengths(bank))
+            )
+
+    def validate_bank_account_holder(self, field) -> None:
+        if self.bank_account_number.data and not (field.data or "").strip():
+            raise ValidationError(_l("Write the name on the account."))
 
 
 class ProductForm(FlaskForm):

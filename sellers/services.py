@@ -28,6 +28,9 @@ class ShopData:
     years_abroad: int | None = None
     story: str = ""
     story_en: str = ""
+    bank_name: str = ""
+    bank_account_number: str = ""
+    bank_account_holder: str = ""
 
 
 def seller_for(user: User | None) -> Seller | None:
@@ -56,6 +59,9 @@ def save_shop(user: User, data: ShopData) -> Seller:
     seller.years_abroad = data.years_abroad
     seller.story = data.story.strip()
     seller.story_en = data.story_en.strip()
+    seller.bank_name = data.bank_name
+    seller.bank_account_number = data.bank_account_number
+    seller.bank_account_holder = data.bank_account_holder.strip()
     for name, value in regions.chain(data.village_code).items():
         setattr(seller, name, value)
     db.session.commit()

@@ -70,6 +70,9 @@ def shop_profile():
                 years_abroad=form.years_abroad.data,
                 story=form.story.data or "",
                 story_en=form.story_en.data or "",
+                bank_name=form.bank_name.data or "",
+                bank_account_number=form.bank_account_number.data or "",
+                bank_account_holder=form.bank_account_holder.data or "",
             ),
         )
         flash(_("Your shop profile is saved."), "success")

@@ -86,6 +86,36 @@ def test_shop_profile_rejects_bad_phone_and_mismatched_village(client):
     assert db.session.scalar(select(Seller)) is None
 
 
+def _bank_form(token, **bank):
+    return {
+        "csrf_token": token,
+        "shop_name": "Toko Saya",
+        "whatsapp": "081234567890",
+        "province_code": "52",
+        "regency_code": "52.03",
+        "district_code": "52.03.12",
+        "village_code": "52.03.12.2002",
+        **bank,
+    }
+
+
+def test_payout_bank_account_length_is_checked_per_bank(client):
+    user = make_user(roles=(Role.BUYER, Role.SELLER))
+    login(client, user.email, PASSWORD)
+    token = get_csrf(client, "/seller/shop")
+    response = client.post("/seller/shop", data=_bank_form(
+        token, bank_name="BCA", bank_account_number="0021-0100-0123", bank_account_holder="Siti"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="bank_account_number-error"' in html and "10 digits" in html
+    assert db.session.scalar(select(Seller)) is None
+    response = client.post("/seller/shop", data=_bank_form(
+        token, bank_name="BCA", bank_account_number="012-345-6789", bank_account_holder="Siti"))
+    assert response.status_code == 302
+    seller = db.session.scalar(select(Seller))
+    assert (seller.bank_name, seller.bank_account_number) == ("BCA", "0123456789")
+
+
 def _product_form(token, category_id, **overrides):
     data = {
         "csrf_token": token,
