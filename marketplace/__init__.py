@@ -73,6 +73,7 @@ def _import_models() -> None:
     import marketplace.auth.models  # noqa: F401
     import orders.models  # noqa: F401
     import sellers.models  # noqa: F401
+    import sellers.training.models  # noqa: F401
 
 
 def register_search(app: Flask) -> None:
@@ -102,10 +103,13 @@ def register_blueprints(app: Flask) -> None:
     from orders.seller_views import bp as seller_orders_bp
     from orders.views import bp as orders_bp
     from orders.webhooks import bp as webhooks_bp
+    from sellers.onboarding_views import bp as onboarding_bp
+    from sellers.share_views import bp as share_bp
+    from sellers.training.views import bp as learn_bp
     from sellers.views import bp as sellers_bp
 
     for bp in (core_bp, auth_bp, catalog_bp, sellers_bp, admin_bp, orders_bp, seller_orders_bp,
-               admin_orders_bp, webhooks_bp):
+               admin_orders_bp, webhooks_bp, onboarding_bp, learn_bp, share_bp):
         app.register_blueprint(bp)
 
 

@@ -95,6 +95,14 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_OUTBOX": env.get("MAIL_OUTBOX", str(instance_path / "outbox.log")),
         # Transfer receipts are private: never under MEDIA_ROOT, which is served publicly.
         "PRIVATE_ROOT": env.get("PRIVATE_ROOT", str(instance_path / "private")),
+        # Training modules a seller must finish before publishing (slugs, comma-separated).
+        "REQUIRED_TRAINING_MODULES": [
+            slug.strip()
+            for slug in env.get(
+                "REQUIRED_TRAINING_MODULES", "buka-toko,foto-produk,judul-deskripsi"
+            ).split(",")
+            if slug.strip()
+        ],
         # WhatsApp number of the platform's customer service (click-to-chat links).
         "SUPPORT_WHATSAPP": env.get("SUPPORT_WHATSAPP", "6281100000000"),
     }

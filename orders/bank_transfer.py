@@ -142,9 +142,7 @@ def confirm_transfer(order: Order, admin, note: str = "") -> bool:
             admin.id, "transfer.confirmed", order.number,
             f"Rp {order.total} ref {order.payment_reference}" + (f": {note}" if note else ""),
         )
-        revived = order.status == OrderStatus.PAID
-        if revived:
-            emails.order_paid(order)
+        revived = order.status == OrderStatus.PAID  # settle_paid has told buyer and sellers
         db.session.commit()
     except InvalidTransition as exc:
         db.session.rollback()

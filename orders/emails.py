@@ -37,7 +37,8 @@ def order_placed(order: Order, bank: dict) -> None:
         if order.payment_method == PaymentMethod.BANK_TRANSFER:
             lines += [
                 _("Please transfer the exact amount to:"),
-                f"{bank['BANK_NAME']} {bank['BANK_ACCOUNT_NUMBER']} a.n. {bank['BANK_ACCOUNT_HOLDER']}",
+                " ".join((bank["BANK_NAME"], bank["BANK_ACCOUNT_NUMBER"], "a.n.",
+                          bank["BANK_ACCOUNT_HOLDER"])),
                 _("Write this reference in the transfer description: %(ref)s",
                   ref=order.payment_reference),
                 "",

@@ -153,14 +153,18 @@ def _order_link(order: Order) -> str:
     return order_url(order)
 
 
-def _status_label(part: SellerOrder) -> str:
-    return str(FULFILMENT_STATUS.get(part.status, part.status))
+def _refused(code: str, message: Callable, part: SellerOrder) -> FulfilmentError:
+    """Build the error after a rollback, so the message names the status as it now stands.
 
-
-def _refused(code: str, message, part: SellerOrder) -> FulfilmentError:
-    """Build the error after a rollback, so the message names the status as it now stands."""
+    ``message(status=…)`` returns a lazy string: it is translated when shown, in the language
+    of whoever reads it, and services stay usable outside a request.
+    """
     db.session.rollback()
-    return FulfilmentError(code, message % {"status": _status_label(part)})
+    return FulfilmentError(code, message(status=FULFILMENT_STATUS.get(part.status, part.status)))
+
+
+def _cannot_cancel(**kw):
+    return _l("This order can't be cancelled any more: it is %(status)s.", **kw)
 
 
 def _check_seller(part: SellerOrder, actor) -> None:
@@ -193,7 +197,8 @@ def mark_packed(part: SellerOrder, actor) -> None:
     except InvalidTransition:
         raise _refused(
             "not_allowed",
-            _("Only a new order can be marked as packed. This one is: %(status)s."),
+            lambda **kw: _l("Only a new order can be marked as packed. This one is: %(status)s.",
+                            **kw),
             part,
         ) from None
 
@@ -250,7 +255,8 @@ def mark_shipped(part: SellerOrder, actor, courier: str, tracking_number: str) -
             )
     except InvalidTransition:
         raise _refused(
-            "not_allowed", _("This order can't be shipped: it is %(status)s."), part
+            "not_allowed", lambda **kw: _l("This order can't be shipped: it is %(status)s.", **kw),
+            part,
         ) from None
 
 
@@ -270,7 +276,7 @@ def seller_cancel(part: SellerOrder, actor, reason: str) -> None:
         )
     if FulfilmentStatus(part.status) not in SELLER_CANCELLABLE:
         raise _refused(
-            "not_allowed", _("This order can't be cancelled any more: it is %(status)s."), part
+            "not_allowed", _cannot_cancel, part
         )
     try:
         with _use_case():
@@ -280,7 +286,7 @@ def seller_cancel(part: SellerOrder, actor, reason: str) -> None:
             _mail_seller_part_cancelled(order, part, reason, by_buyer=False)
     except InvalidTransition:
         raise _refused(
-            "not_allowed", _("This order can't be cancelled any more: it is %(status)s."), part
+            "not_allowed", _cannot_cancel, part
         ) from None
 
 

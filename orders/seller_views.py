@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from marketplace import regions
@@ -41,7 +41,7 @@ TABS = {
 class ShipForm(FlaskForm):
     courier = SelectField(
         _l("Courier"),
-        choices=[("", "—")] + [(c, c) for c in COURIERS],
+        choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in COURIERS],
         validators=[DataRequired(message=_l("Choose the courier from the list."))],
         validate_choice=False,  # checked by the service, with the same message
     )

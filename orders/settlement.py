@@ -106,9 +106,11 @@ def _close_if_done(order: Order, actor_id: int | None) -> None:
     if statuses <= {FulfilmentStatus.CANCELLED}:
         if order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID):
             transition(order, OrderStatus.CANCELLED, machine="order", actor_id=actor_id)
-    elif statuses <= {FulfilmentStatus.DELIVERED, FulfilmentStatus.CANCELLED}:
-        if order.status == OrderStatus.PAID:
-            transition(order, OrderStatus.COMPLETED, machine="order", actor_id=actor_id)
+    elif (
+        statuses <= {FulfilmentStatus.DELIVERED, FulfilmentStatus.CANCELLED}
+        and order.status == OrderStatus.PAID
+    ):
+        transition(order, OrderStatus.COMPLETED, machine="order", actor_id=actor_id)
 
 
 def refund_amount(order: Order, payment: Payment, amount: int, key: str, actor_id, note: str):

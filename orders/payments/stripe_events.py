@@ -32,7 +32,13 @@ from marketplace.extensions import db
 from orders import settlement
 from orders.models import Order, Payment, PaymentEvent, PaymentMethod
 from orders.payments.base import PaymentError
-from orders.states import InvalidTransition, OrderStatus, PaymentStatus, transition
+from orders.states import (
+    InvalidTransition,
+    OrderStatus,
+    PaymentStatus,
+    can_move,
+    transition,
+)
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +208,17 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
         return ALREADY_PAID
     if payment.status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
         return STALE
+    if order.payment_status != PaymentStatus.PAID and not can_move(
+        "payment", order.payment_status, PaymentStatus.PAID
+    ):
+        # E.g. a second session paid after the order's first payment was refunded: settle_paid
+        # would fail on the order's payment status and the money would go unrecorded.
+        transition(payment, PaymentStatus.PAID, machine="payment", note=note)
+        payment.provider_payment_id = _intent_id(session)
+        settlement.audit(None, "payment.after_close", order.number,
+                         f"stripe paid {order.total} while payment was {order.payment_status}: "
+                         "refund it")
+        return PAID_AFTER_CLOSE
     was_open = order.status == OrderStatus.AWAITING_PAYMENT
     settlement.settle_paid(
         order, payment,

@@ -323,7 +323,9 @@ class FakeStripe:
     def _list_events(self, params: dict) -> dict:
         gte = int((params.get("created") or {}).get("gte") or 0)
         types = params.get("types") or []
-        found = [e for e in self.events if e["created"] >= gte and (not types or e["type"] in types)]
+        found = [
+            e for e in self.events if e["created"] >= gte and (not types or e["type"] in types)
+        ]
         found.sort(key=lambda e: e["created"], reverse=True)  # newest first, as Stripe lists
         return {"object": "list", "data": copy.deepcopy(found), "has_more": False,
                 "url": "/v1/events"}

@@ -1,0 +1,1 @@
+"""Training modules for sellers: lessons and quizzes kept as Markdown data files."""

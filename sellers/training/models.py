@@ -1,0 +1,3 @@
+"""Training progress and certificates."""
+
+from __future__ import annotations
