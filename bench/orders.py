@@ -349,7 +349,7 @@ def main() -> int:
     instance = Path(tempfile.mkdtemp(prefix="mm-bench-orders-"))
     os.environ["INSTANCE_PATH"] = str(instance)
     run_admin(admin_url, f'CREATE DATABASE "{name}"')
-    app = None
+    app, done, threads = None, threading.Event(), []
     try:
         app = create_app({
             "SQLALCHEMY_DATABASE_URI": bench_url,
@@ -379,7 +379,7 @@ def main() -> int:
         )
 
         results: list[ClientResult] = []
-        start, done = threading.Barrier(args.clients + 1), threading.Event()
+        start = threading.Barrier(args.clients + 1)
         threads = [
             threading.Thread(
                 target=client,
@@ -424,6 +424,9 @@ def main() -> int:
         errors = sum(v for k, v in outcomes.items() if k.startswith("error"))
         return 0 if all(ok for _l, ok, _d in checks) and not errors else 1
     finally:
+        done.set()  # also on Ctrl-C: clients stop before their database goes away
+        for thread in threads:
+            thread.join(timeout=30)
         if app is not None:
             with app.app_context():
                 db.engine.dispose()

@@ -25,6 +25,7 @@ from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
 from orders import notifications, settlement
+from orders.emails import order_url
 from orders.labels import COURIERS, FULFILMENT_STATUS
 from orders.models import Order, PaymentMethod, SellerOrder
 from orders.states import (
@@ -147,12 +148,6 @@ def mail_after_commit(to: str, locale: str | None, compose: Callable[[], tuple[s
     notifications.after_commit(notifications.send_mail, to, str(subject), str(body))
 
 
-def _order_link(order: Order) -> str:
-    from orders.emails import order_url
-
-    return order_url(order)
-
-
 def _refused(code: str, message: Callable, part: SellerOrder) -> FulfilmentError:
     """Build the error after a rollback, so the message names the status as it now stands.
 
@@ -168,7 +163,7 @@ def _cannot_cancel(**kw):
 
 
 def _check_seller(part: SellerOrder, actor) -> None:
-    if actor is None or part.seller.owner_id != actor.id:
+    if _actor_id(actor) is None or part.seller.owner_id != actor.id:
         raise NotFound(f"seller order {part.id}")
 
 
@@ -235,7 +230,7 @@ def mark_shipped(part: SellerOrder, actor, courier: str, tracking_number: str) -
             order = part.order
             shop = part.seller.shop_name
             items = _item_lines(part)
-            link = _order_link(order)
+            link = order_url(order)
             mail_after_commit(
                 order.email,
                 order.locale,
@@ -373,7 +368,7 @@ def _mail_buyer_part_cancelled(order: Order, part: SellerOrder, reason: str) -> 
     items = _item_lines(part)
     amount = part.total
     card = order.payment_method == PaymentMethod.STRIPE
-    link = _order_link(order)
+    link = order_url(order)
 
     def compose():
         money = (

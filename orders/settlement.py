@@ -24,6 +24,7 @@ from orders.states import (
     InvalidTransition,
     OrderStatus,
     PaymentStatus,
+    can_move,
     transition,
 )
 
@@ -64,10 +65,15 @@ def settle_paid(
     if provider_payment_id:
         payment.provider_payment_id = provider_payment_id
     if order.payment_status != PaymentStatus.PAID:
-        transition(
-            order, PaymentStatus.PAID, machine="payment", field="payment_status",
-            note=note, actor_id=actor_id,
-        )
+        if can_move("payment", order.payment_status, PaymentStatus.PAID):
+            transition(
+                order, PaymentStatus.PAID, machine="payment", field="payment_status",
+                note=note, actor_id=actor_id,
+            )
+        else:  # e.g. a second card session paid after the first payment was refunded
+            audit(actor_id, "payment.unexpected", order.number,
+                  f"{payment.provider} paid {amount} while payment was {order.payment_status}")
+            return True
     if order.status != OrderStatus.AWAITING_PAYMENT:
         audit(actor_id, "payment.after_close", order.number,
               f"{payment.provider} paid {amount} while order was {order.status}: refund it")
@@ -96,7 +102,14 @@ def mark_failed(order: Order, payment: Payment, note: str = "", actor_id: int | 
     """The payment did not go through; the buyer may try again until the order expires."""
     if payment.status in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING):
         transition(payment, PaymentStatus.FAILED, machine="payment", note=note, actor_id=actor_id)
-    if order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING):
+    others_pending = any(
+        p.id != payment.id and p.status in (PaymentStatus.PROCESSING, PaymentStatus.PAID)
+        for p in order.payments
+    )
+    # A failed card attempt must not hide a transfer receipt that is still being checked.
+    if not others_pending and order.payment_status in (
+        PaymentStatus.UNPAID, PaymentStatus.PROCESSING
+    ):
         transition(order, PaymentStatus.FAILED, machine="payment", field="payment_status",
                    note=note, actor_id=actor_id)
 
@@ -117,6 +130,9 @@ def refund_amount(order: Order, payment: Payment, amount: int, key: str, actor_i
     """Give money back: a real provider refund for cards, a recorded one for transfers."""
     if amount <= 0:
         return
+    # Lock the payment row (PostgreSQL) so a provider's refund webhook cannot interleave with
+    # this refund and have it counted twice.
+    db.session.refresh(payment, with_for_update=True)
     if payment.provider == PaymentMethod.STRIPE:
         from orders.payments import provider_for
 

@@ -2,7 +2,7 @@
 
 A provider starts a payment for an order and, where it can, refunds one. Confirmation always
 arrives separately (a webhook, a return page, an admin confirming a transfer) and goes through
-``orders.payments.settle``, the one idempotent place that marks an order paid.
+``orders.settlement.settle_paid``, the one idempotent place that marks an order paid.
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
 SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 EVENT_PAGE_SIZE = 100
 HTTP_TIMEOUT_SECONDS = 30  # a webhook or a buyer is waiting; Stripe's own default is 80
+# Safe to retry: creates carry our idempotency key, which the library resends unchanged.
+MAX_NETWORK_RETRIES = 2
 
 
 class InvalidWebhook(Exception):
@@ -111,7 +113,7 @@ class StripeProvider:
         http_client = stripe.RequestsClient(timeout=HTTP_TIMEOUT_SECONDS)
         options: dict[str, Any] = {
             "http_client": http_client,
-            "max_network_retries": int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)),
+            "max_network_retries": MAX_NETWORK_RETRIES,
         }
         api_base = (config.get("STRIPE_API_BASE") or "").rstrip("/")
         if api_base:

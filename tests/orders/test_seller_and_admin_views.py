@@ -165,6 +165,9 @@ def test_pack_and_ship_through_the_forms(client, shop, mails):
     )
     assert any("SCP1234567890" in body for _, _, body in mails)
     assert "SCP1234567890" in page(client.get("/seller/orders?status=shipped"))
+    detail = page(client.get(url))
+    assert "SCP1234567890" in detail and "Shipped" in detail
+    assert f"{url}/ship" not in detail and f"{url}/cancel" not in detail
 
 
 def test_shipping_a_cancelled_part_shows_why_and_changes_nothing(client, shop):
@@ -338,9 +341,11 @@ def test_reject_transfer_needs_a_reason_and_lets_the_buyer_try_again(client, sho
 def test_admin_orders_list_filters_by_status(client, shop, admin):
     paid = paid_order(shop)
     unpaid = make_order([(make_product(shop), 1)])
+    upload(unpaid)
     client = sign_in(client, admin.email)
     everything = page(client.get("/admin/orders"))
     assert paid.number in everything and unpaid.number in everything
+    assert f"/admin/payments/{unpaid.payments[0].id}/receipt" in everything
     only_paid = page(client.get("/admin/orders?status=paid"))
     assert paid.number in only_paid and unpaid.number not in only_paid
     assert client.get("/admin/orders?status=<script>").status_code == 200
