@@ -1,0 +1,123 @@
+"""A buyer orders from two shops in one checkout and pays by transfer; the admin confirms the
+money, each seller ships, and the buyer confirms receipt and reviews. Phone viewport, English."""
+
+from __future__ import annotations
+
+import re
+
+from PIL import Image
+
+from marketplace.demo.loader import DEMO_ADMIN, DEMO_BUYER, demo_password
+
+SHOPS = {
+    "gula-semut-sesaot": "siti.aminah@demo.migrantmart.id",
+    "terasi-jerowaru": "nurhayati@demo.migrantmart.id",
+}
+
+
+def _login(page, base: str, email: str) -> None:
+    page.goto(base + "/account/login?lang=en")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(demo_password())
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("button", name="Log out").count() == 1
+
+
+def _add_first_product_of(page, base: str, shop: str) -> str:
+    page.goto(f"{base}/shop/{shop}")
+    page.locator(".card-link").first.click()
+    page.wait_for_load_state("load")
+    title = page.locator("h1").inner_text()
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url(re.compile(r"/cart$"))
+    return title
+
+
+def _receipt(path) -> None:
+    Image.new("RGB", (600, 900), (240, 240, 240)).save(path, "JPEG")
+
+
+def test_two_shops_bank_transfer_confirm_ship_receive_review(browser, live_server, tmp_path):
+    base = live_server
+    buyer = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = buyer.new_page()
+    _login(page, base, DEMO_BUYER[0])
+
+    titles = [_add_first_product_of(page, base, shop) for shop in SHOPS]
+    for title in titles:
+        assert page.get_by_text(title).count() >= 1
+    page.get_by_role("link", name="Checkout").click()
+
+    # Step 1: the address, chosen down to the village (the JS picker fills the next list).
+    page.get_by_label("Recipient name").fill("Rina Pembeli")
+    page.get_by_label("Mobile / WhatsApp number").fill("0812 3456 7890")
+    page.get_by_label("Province").select_option("32")
+    page.get_by_label("Regency / city").select_option("32.73")
+    page.get_by_label("District (kecamatan)").select_option("32.73.01")
+    page.get_by_label("Village (desa / kelurahan)").select_option("32.73.01.1001")
+    page.get_by_label("Street, house number, landmarks").fill("Jl. Merdeka No. 5")
+    page.get_by_label("Postal code").fill("40152")
+    page.get_by_role("button", name="Continue to shipping").click()
+    page.wait_for_url(re.compile(r"step=shipping"))
+
+    # Step 2: one courier per shop, bank transfer, place the order.
+    assert page.locator("fieldset.panel").count() == 3  # two shops + payment
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_url(re.compile(r"/orders/MM-\d{4}-\d{6}"))
+    number = re.search(r"MM-\d{4}-\d{6}", page.url).group(0)
+    assert page.get_by_text("How to pay by bank transfer").count() == 1
+    reference = page.locator(".reference").first.inner_text()
+    assert reference.startswith("MM")
+    receipt = tmp_path / "receipt.jpg"
+    _receipt(receipt)
+    page.get_by_label("Photo or screenshot of the transfer receipt").set_input_files(str(receipt))
+    page.get_by_role("button", name="Send receipt").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("We received your receipt").count() == 1
+
+    # The admin sees the transfer with its receipt and confirms the money arrived.
+    admin = browser.new_context()
+    admin_page = admin.new_page()
+    _login(admin_page, base, DEMO_ADMIN[0])
+    admin_page.goto(base + "/admin/payments")
+    assert admin_page.get_by_text(number).count() >= 1
+    admin_page.get_by_role("button", name=f"Money received: confirm {number}").click()
+    admin_page.wait_for_load_state("load")
+    admin.close()
+
+    # Each seller packs and ships their own part.
+    for email in SHOPS.values():
+        seller = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        seller_page = seller.new_page()
+        _login(seller_page, base, email)
+        seller_page.goto(base + "/seller/orders")
+        seller_page.get_by_role("link", name=re.compile(f"Pack and ship {number}")).click()
+        seller_page.wait_for_load_state("load")
+        seller_page.get_by_role("button", name="Mark as packed").click()
+        seller_page.wait_for_load_state("load")
+        seller_page.get_by_label("Tracking number").fill("JP" + number[-6:] + "01")
+        seller_page.get_by_role("button", name="Mark as shipped").click()
+        seller_page.wait_for_load_state("load")
+        assert seller_page.get_by_text("JP" + number[-6:] + "01").count() >= 1
+        seller.close()
+
+    # The buyer confirms receipt, then reviews one item; the rating shows on the product page.
+    page.goto(f"{base}/orders/{number}")
+    page.get_by_role("button", name="I received my package").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Review your purchase").count() == 1
+    form = page.locator("form.review-form").first
+    form.locator("input[name=rating][value='5']").check()
+    form.get_by_label("Your review (optional)").fill("Manis dan harum, kemasan rapi.")
+    form.get_by_role("button", name="Send review").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Thank you for your review!").count() == 1
+    assert page.locator("form.review-form").count() == 1  # one item left to review
+
+    page.goto(f"{base}/shop/gula-semut-sesaot")
+    page.locator(".card-link").first.click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Manis dan harum, kemasan rapi.").count() == 1
+    buyer.close()
