@@ -7,7 +7,7 @@ so it survives navigation. Money is integer rupiah, formatted only here.
 from __future__ import annotations
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ from marketplace.extensions import babel
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and cron jobs: the product's default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

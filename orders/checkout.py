@@ -12,6 +12,7 @@ whole order rolls back.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,7 +24,7 @@ from marketplace import regions
 from marketplace.auth.models import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from orders import shipping
+from orders import notifications, shipping
 from orders.cart import Line, SellerGroup, purchasable
 from orders.models import Order, OrderEvent, OrderItem, Payment, PaymentMethod, SellerOrder
 from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
@@ -75,7 +76,11 @@ def stripe_available(total: int) -> bool:
     )
 
 
-def _take_stock(product_id: int, quantity: int) -> bool:
+LOW_STOCK = 5  # product pages say "only N left" below this, so cached copies must refresh
+
+
+def _take_stock(product_id: int, quantity: int) -> int | None:
+    """Take ``quantity`` if that many are left; returns the stock left, or None if refused."""
     result = db.session.execute(
         update(Product)
         .where(
@@ -84,22 +89,40 @@ def _take_stock(product_id: int, quantity: int) -> bool:
             Product.status == ProductStatus.PUBLISHED.value,
         )
         .values(stock=Product.stock - quantity)
+        .returning(Product.stock)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return result.scalar_one_or_none()
 
 
-def give_back_stock(seller_order: SellerOrder) -> None:
-    """Return a part's items to stock (cancelled or expired); products deleted since are skipped."""
-    for item in seller_order.items:
-        if item.product_id is None:
-            continue
+def _refresh_pages_after_commit() -> None:
+    """Stock shown on cached public pages changed: drop them once the change is committed."""
+    from marketplace import page_cache
+
+    notifications.after_commit(page_cache.bump)
+
+
+def give_back_stock(parts: Iterable[SellerOrder]) -> None:
+    """Return the items of cancelled or expired parts to stock.
+
+    Quantities are summed per product and the rows updated in ascending id order, the same
+    order checkout takes them in, so a cancellation and a checkout can never deadlock. Products
+    deleted since the order are skipped.
+    """
+    quantities: dict[int, int] = {}
+    for part in parts:
+        for item in part.items:
+            if item.product_id is not None:
+                quantities[item.product_id] = quantities.get(item.product_id, 0) + item.quantity
+    for product_id, quantity in sorted(quantities.items()):
         db.session.execute(
             update(Product)
-            .where(Product.id == item.product_id)
-            .values(stock=Product.stock + item.quantity)
+            .where(Product.id == product_id)
+            .values(stock=Product.stock + quantity)
             .execution_options(synchronize_session=False)
         )
+    if quantities:
+        _refresh_pages_after_commit()
 
 
 def _new_number(order: Order) -> None:
@@ -208,8 +231,11 @@ def place_order(
     )
     try:
         for product_id, quantity in sorted(quantities.items()):  # fixed order: no deadlocks
-            if not _take_stock(product_id, quantity):
+            left = _take_stock(product_id, quantity)
+            if left is None:
                 raise CheckoutError("out_of_stock", [products[product_id].title])
+            if left < LOW_STOCK:
+                _refresh_pages_after_commit()
         db.session.add(order)
         db.session.flush()
         _new_number(order)

@@ -151,13 +151,16 @@ def refund_amount(order: Order, payment: Payment, amount: int, key: str, actor_i
             transition(obj, target, machine="payment", field=field, note=note, actor_id=actor_id)
 
 
-def cancel_part(part: SellerOrder, *, actor_id: int | None, reason: str) -> None:
+def cancel_part(
+    part: SellerOrder, *, actor_id: int | None, reason: str, restock: bool = True
+) -> None:
     """Cancel one shop's part before it ships: stock back, ledger and money refunded."""
     order = part.order
     was_paid = part.status != FulfilmentStatus.AWAITING_PAYMENT
     transition(part, FulfilmentStatus.CANCELLED, machine="fulfilment", note=reason,
                actor_id=actor_id)
-    give_back_stock(part)
+    if restock:
+        give_back_stock([part])
     if was_paid:
         ledger.debit_refund(part, order.number)
         payment = next((p for p in reversed(order.payments) if p.status in (
@@ -173,16 +176,19 @@ def cancel_order(order: Order, *, actor_id: int | None, reason: str) -> None:
     if not parts or any(FulfilmentStatus(p.status) not in CANCELLABLE for p in parts):
         raise InvalidTransition("order has shipped parts")
     for part in parts:
-        cancel_part(part, actor_id=actor_id, reason=reason)
+        cancel_part(part, actor_id=actor_id, reason=reason, restock=False)
+    give_back_stock(parts)
 
 
 def expire(order: Order) -> None:
     """An unpaid order ran out of time: its stock goes back on sale."""
     transition(order, OrderStatus.EXPIRED, machine="order", note="payment time ran out")
+    released = []
     for part in order.seller_orders:
         if part.status == FulfilmentStatus.AWAITING_PAYMENT:
             transition(part, FulfilmentStatus.CANCELLED, machine="fulfilment", note="expired")
-            give_back_stock(part)
+            released.append(part)
+    give_back_stock(released)
 
 
 def deliver(part: SellerOrder, *, actor_id: int | None, note: str = "") -> None:

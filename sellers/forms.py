@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
+    EmailField,
     IntegerField,
+    PasswordField,
     SelectChoice,
     SelectField,
     StringField,
@@ -14,10 +16,20 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from marketplace.forms import RegionPickerMixin, RupiahField
 from sellers.banks import BANKS, account_length_ok, expected_lengths
+from sellers.models import STORY_MIN_LENGTH
 
 PHONE = r"^(\+62|62|0)8[0-9]{7,12}$"
 
@@ -36,7 +48,36 @@ def _optional_int(value):
     return None if value in ("", None) else int(value)
 
 
-class ShopForm(RegionPickerMixin, FlaskForm):
+def _bank_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(code, label) for code, (label, _lengths) in BANKS.items()
+    ]
+
+
+class BankAccountChecks:
+    """Per-bank account-number length and a holder name, shared by the back office and wizard.
+
+    A mistyped number sends a seller's money nowhere for weeks, so it is caught at the form.
+    """
+
+    def validate_bank_account_number(self, field) -> None:
+        bank = self.bank_name.data or ""
+        if not bank and not field.data:
+            return
+        if not bank:
+            raise ValidationError(_l("Choose the bank of this account."))
+        if not account_length_ok(bank, field.data or ""):
+            raise ValidationError(
+                _l("%(bank)s account numbers have %(n)s digits.", bank=bank,
+                   n=expected_lengths(bank))
+            )
+
+    def validate_bank_account_holder(self, field) -> None:
+        if self.bank_account_number.data and not (field.data or "").strip():
+            raise ValidationError(_l("Write the name on the account."))
+
+
+class ShopForm(BankAccountChecks, RegionPickerMixin, FlaskForm):
     shop_name = StringField(_l("Shop name"), validators=[DataRequired(), Length(min=3, max=80)])
     whatsapp = TelField(
         _l("WhatsApp number"),
@@ -59,10 +100,7 @@ class ShopForm(RegionPickerMixin, FlaskForm):
         _l("Your story in English (optional)"), validators=[Optional(), Length(max=2000)]
     )
     bank_name = SelectField(
-        _l("Bank for your payouts"),
-        choices=[SelectChoice("", "—")] + [SelectChoice(code, label)
-                                          for code, (label, _lengths) in BANKS.items()],
-        validators=[Optional()],
+        _l("Bank for your payouts"), choices=_bank_choices(), validators=[Optional()]
     )
     bank_account_number = StringField(
         _l("Account number"), validators=[Optional(), Length(max=30)], filters=[_digits_only]
@@ -71,21 +109,119 @@ class ShopForm(RegionPickerMixin, FlaskForm):
         _l("Account holder name (as in the passbook)"), validators=[Optional(), Length(max=120)]
     )
 
-    def validate_bank_account_number(self, field) -> None:
-        bank = self.bank_name.data or ""
-        if not bank and not field.data:
-            return
-        if not bank:
-            raise ValidationError(_l("Choose the bank of this account."))
-        if not account_length_ok(bank, field.data or ""):
-            raise ValidationError(
-                _l("%(bank)s account numbers have %(n)s digits.", bank=bank,
-                   n=expected_lengths(bank))
-            )
 
-    def validate_bank_account_holder(self, field) -> None:
-        if self.bank_account_number.data and not (field.data or "").strip():
-            raise ValidationError(_l("Write the name on the account."))
+
+_MOBILE_MESSAGE = _l("Use an Indonesian mobile number, e.g. 0812 3456 7890.")
+
+
+class SellerAccountForm(FlaskForm):
+    """The wizard's first screen for a newcomer: an account that can sell from the start.
+
+    The phone number is required here (unlike the buyer sign-up): it is how the programme team
+    reaches a new seller, and it fills in the shop's WhatsApp number on the next screen.
+    """
+
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(min=2, max=120)])
+    phone = TelField(
+        _l("Mobile number"),
+        validators=[DataRequired(), Regexp(PHONE, message=_MOBILE_MESSAGE)],
+        filters=[_compact_phone],
+    )
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(),
+            Length(min=8, max=200, message=_l("Use at least 8 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ProfileForm(RegionPickerMixin, FlaskForm):
+    """The wizard's shop profile: who is behind the shop, where, and how buyers reach them."""
+
+    shop_name = StringField(_l("Shop name"), validators=[DataRequired(), Length(min=3, max=80)])
+    whatsapp = TelField(
+        _l("WhatsApp number"),
+        validators=[DataRequired(), Regexp(PHONE, message=_MOBILE_MESSAGE)],
+        filters=[_compact_phone],
+    )
+    country_abroad = StringField(
+        _l("Country where you worked"),
+        validators=[DataRequired(message=_l("Write the country, e.g. Malaysia.")),
+                    Length(max=60)],
+        filters=[_strip],
+    )
+    years_abroad = IntegerField(
+        _l("Years abroad"),
+        validators=[
+            InputRequired(message=_l("Write the number of years, e.g. 5.")),
+            NumberRange(min=0, max=50, message=_l("Write a number from 0 to 50.")),
+        ],
+    )
+    story = TextAreaField(
+        _l("What you make now, and your story"),
+        validators=[
+            DataRequired(message=_l("Tell buyers about yourself and what you make.")),
+            Length(
+                min=STORY_MIN_LENGTH,
+                max=2000,
+                message=_l(
+                    "Write at least %(min)s characters (a few sentences), at most %(max)s.",
+                    min=STORY_MIN_LENGTH,
+                    max=2000,
+                ),
+            ),
+        ],
+        filters=[_strip],
+    )
+    story_en = TextAreaField(
+        _l("Your story in English (optional)"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class BankForm(BankAccountChecks, FlaskForm):
+    """The wizard's payout screen: here every part of the account is required."""
+
+    bank_name = SelectField(
+        _l("Bank for your payouts"),
+        choices=_bank_choices(),
+        validators=[DataRequired(message=_l("Choose your bank."))],
+    )
+    bank_account_number = StringField(
+        _l("Account number"),
+        validators=[DataRequired(message=_l("Write the account number.")), Length(max=30)],
+        filters=[_digits_only],
+    )
+    bank_account_holder = StringField(
+        _l("Account holder name (as in the passbook)"),
+        validators=[DataRequired(message=_l("Write the name on the account.")),
+                    Length(max=120)],
+    )
+
+
+class DocumentForm(FlaskForm):
+    """One verification photo. Each kind gets its own form (``prefix=kind``) on one screen."""
+
+    photo = FileField(_l("Photo"), validators=[FileRequired(message=_l("Choose a photo."))])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (the seller sees this)"),
+        validators=[
+            DataRequired(message=_l("Write the reason, so the seller knows what to fix.")),
+            Length(max=1000),
+        ],
+    )
 
 
 class ProductForm(FlaskForm):

@@ -5,11 +5,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.auth.models import User, utcnow
 from marketplace.extensions import db
+
+# A story buyers can relate to needs a few sentences; the "Opening your shop" training task
+# (``check_shop_profile_complete``) asks for the same, so finishing the profile also does it.
+STORY_MIN_LENGTH = 50
 
 
 class SellerStatus(enum.StrEnum):
@@ -40,6 +44,11 @@ class Seller(db.Model):
     bank_account_number: Mapped[str] = mapped_column(String(30), default="")
     bank_account_holder: Mapped[str] = mapped_column(String(120), default="")
     status: Mapped[str] = mapped_column(String(12), default=SellerStatus.DRAFT.value, index=True)
+    # Why the programme team last refused the shop, shown to the seller until it is verified
+    # (and to the team when the shop comes back, so the second check looks at the same thing).
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When the shop was (last) sent for checking: the queue is served oldest first.
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     owner: Mapped[User] = relationship()  # loaded only where needed (back office, admin)
@@ -51,3 +60,29 @@ class Seller(db.Model):
 
     def can_manage(self, user) -> bool:
         return bool(user and user.is_authenticated and user.id == self.owner_id)
+
+
+class DocumentKind(enum.StrEnum):
+    KTP = "ktp"  # Indonesian identity card
+    RETURNEE = "returnee"  # BP2MI/KP2MI card, or the passport page showing the return
+
+
+class SellerDocument(db.Model):
+    """A photo the programme team needs to verify a seller: identity and returnee status.
+
+    The file lives only in private storage (``PRIVATE_ROOT``) under ``storage_key``; there is no
+    public URL for it. One row per kind: a new upload replaces the old row and its file.
+    """
+
+    __tablename__ = "seller_documents"
+    __table_args__ = (UniqueConstraint("seller_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(
+        ForeignKey("sellers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -17,8 +17,10 @@ from catalog.models import ProductStatus
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
 from marketplace.errors import NotFound
-from sellers import services
+from sellers import onboarding, services
 from sellers.forms import EmptyForm, PhotoForm, ProductForm, ShopForm
+from sellers.models import SellerStatus
+from sellers.training.progress import missing_required
 
 bp = Blueprint("sellers", __name__, url_prefix="/seller")
 
@@ -34,6 +36,19 @@ def _current_seller():
     if seller is None:
         abort(404)
     return seller
+
+
+def _publish_gate(seller) -> dict:
+    """What the editor and the product list say about publishing and the shop's set-up.
+
+    ``missing_training``: required modules not yet complete (publishing waits for them);
+    ``in_setup``: the shop is not verified yet, so the page links back to the set-up wizard.
+    """
+    return {
+        "missing_training": missing_required(current_user),
+        "in_setup": seller is not None and seller.status != SellerStatus.VERIFIED,
+        "gate_seller": seller,
+    }
 
 
 def _own_product(product_id: int):
@@ -84,11 +99,19 @@ def shop_profile():
 @bp.post("/shop/submit")
 @role_required(Role.SELLER)
 def submit_shop():
-    seller = _current_seller()
+    """The back office's "send for checking" button: the same rule as the wizard's last step."""
+    _current_seller()
     if EmptyForm().validate_on_submit():
         try:
-            services.submit_for_verification(seller)
+            onboarding.submit(current_user)
             flash(_("Thank you! Our team will check your shop soon."), "success")
+        except onboarding.NotReady as exc:
+            flash(
+                _("Before your shop can be checked, finish “%(step)s”.",
+                  step=exc.missing[0].title),
+                "error",
+            )
+            return redirect(exc.missing[0].url)
         except services.ShopError:
             flash(_("Your shop has already been sent for checking."), "info")
     return redirect(url_for("sellers.products"))
@@ -106,6 +129,7 @@ def products():
         seller=seller,
         products=catalog.seller_products(seller),
         action_form=EmptyForm(),
+        **_publish_gate(seller),
     )
 
 
@@ -160,7 +184,12 @@ def new_product():
             flash(_("Saved. Now add photos of your product."), "success")
             return redirect(url_for("sellers.edit_product", product_id=product.id))
     status = 400 if form.errors else 200
-    return render_template("seller/product_form.html", form=form, product=None), status
+    return (
+        render_template(
+            "seller/product_form.html", form=form, product=None, **_publish_gate(seller)
+        ),
+        status,
+    )
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -185,6 +214,7 @@ def edit_product(product_id: int):
             photo_form=PhotoForm(),
             action_form=EmptyForm(),
             problems=[PUBLISH_PROBLEMS[p]() for p in catalog.publish_problems(product)],
+            **_publish_gate(product.seller),
         ),
         status,
     )
@@ -224,6 +254,7 @@ def add_photos(product_id: int):
             photo_form=form,
             action_form=EmptyForm(),
             problems=[PUBLISH_PROBLEMS[p]() for p in catalog.publish_problems(product)],
+            **_publish_gate(product.seller),
         ),
         400,
     )
@@ -270,7 +301,16 @@ def change_status(product_id: int):
     if not EmptyForm().validate_on_submit() or action not in STATUS_ACTIONS:
         abort(400)
     try:
-        catalog.set_product_status(product, STATUS_ACTIONS[action])
+        services.change_product_status(product.seller, product, STATUS_ACTIONS[action])
+    except services.TrainingRequired as exc:
+        flash(
+            _(
+                "This product cannot be published yet: first finish the required training "
+                "(%(modules)s).",
+                modules=", ".join(str(m.title) for m in exc.missing),
+            ),
+            "error",
+        )
     except catalog.CatalogError:
         flash(
             _(
@@ -286,8 +326,11 @@ def change_status(product_id: int):
             "draft": _("The product is back to draft and hidden from buyers."),
         }
         flash(messages[action], "success")
+    back = {
+        "list": url_for("sellers.products"),
+        "onboarding": url_for("onboarding.product"),
+    }
     return redirect(
-        request.form.get("back") == "list"
-        and url_for("sellers.products")
+        back.get(request.form.get("back", ""))
         or url_for("sellers.edit_product", product_id=product.id)
     )

@@ -44,6 +44,9 @@ def pytest_collection_modifyitems(config, items):
 def base_config(database_url: str, media_root: str) -> dict:
     return {
         "SEARCH_INDEX_DIR": str(Path(media_root) / "search-index"),
+        # Private files and the e-mail outbox beside the test media, never in ./instance.
+        "PRIVATE_ROOT": str(Path(media_root).parent / (Path(media_root).name + "-private")),
+        "MAIL_OUTBOX": str(Path(media_root).parent / (Path(media_root).name + "-outbox.log")),
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MEDIA_ROOT": media_root,

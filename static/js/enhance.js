@@ -73,4 +73,23 @@
       if (e.key === "Escape") { hide(); input.focus(); }
     });
   });
+
+  // Copy buttons for read-only fields marked data-copy (without JS the text can be selected).
+  if (navigator.clipboard) {
+    document.querySelectorAll("[data-copy]").forEach(function (field) {
+      var button = document.createElement("button");
+      var status = document.createElement("span");
+      button.type = "button";
+      button.className = "small secondary";
+      button.textContent = field.dataset.copy;
+      status.className = "copy-status";
+      status.setAttribute("role", "status");
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          status.textContent = field.dataset.copied;
+        }, function () { field.select(); });
+      });
+      field.after(button, status);
+    });
+  }
 })();

@@ -288,10 +288,10 @@ def test_concurrent_insert_of_the_same_event_is_a_duplicate(
     assert len(ledger_kinds(order)) == 2
 
 
+# SQLite serialises writers, so the race only exists on PostgreSQL: no SQLite pairing.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_simultaneous_deliveries_pay_once(stripe_app, fake_stripe):
     """Webhook retries and the return page racing on PostgreSQL: one payment, one ledger set."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers; the race needs PostgreSQL's row locks")
     order = stripe_order()
     session = fake_stripe.complete(start(order))
     first = fake_stripe.event("checkout.session.completed", session)
