@@ -43,6 +43,7 @@ _TEXTS = {
         "scan_product": "Pindai untuk memesan",
         "scan_shop": "Pindai untuk melihat toko kami",
         "by": "oleh",
+        "qr_title": "Kode QR ke {url}",
     },
     "en": {
         "product": "*{title}*\n{price}\n{pitch}\nOrder on Migrant Mart: {url}",
@@ -54,6 +55,7 @@ _TEXTS = {
         "scan_product": "Scan to order",
         "scan_shop": "Scan to visit our shop",
         "by": "by",
+        "qr_title": "QR code for {url}",
     },
 }
 

@@ -61,6 +61,11 @@ def _poster_photo(seller: Seller):
     return None
 
 
+def _poster_qr(kit: share.Kit):
+    """No code on a poster whose link does not open yet: a dead QR code loses a buyer for good."""
+    return share.qr_svg(kit.url, kit.text("qr_title").format(url=kit.url)) if kit.live else None
+
+
 @bp.get("/seller/products/<int:product_id>/share")
 @role_required(Role.SELLER)
 def product(product_id: int):
@@ -92,7 +97,7 @@ def product_poster(product_id: int):
         place=share.place(item.village_code),
         photo=item.cover,
         scan=kit.text("scan_product"),
-        qr=share.qr_svg(kit.url, _("QR code for %(url)s", url=kit.url)) if kit.live else None,
+        qr=_poster_qr(kit),
         back_url=url_for("share.product", product_id=item.id, msg_lang=kit.lang),
     )
 
@@ -133,6 +138,6 @@ def shop_poster():
         place=share.place(seller.village_code),
         photo=_poster_photo(seller),
         scan=kit.text("scan_shop"),
-        qr=share.qr_svg(kit.url, _("QR code for %(url)s", url=kit.url)) if kit.live else None,
+        qr=_poster_qr(kit),
         back_url=url_for("share.shop", msg_lang=kit.lang),
     )

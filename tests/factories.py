@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 
+from flask import current_app
 from PIL import Image
 
 from catalog.models import Category, Product, ProductStatus
@@ -28,8 +29,19 @@ def make_user(email: str | None = None, roles=(Role.BUYER,), name: str = "Test U
 
 
 def make_seller(
-    user: User | None = None, status: SellerStatus = SellerStatus.VERIFIED, **fields
+    user: User | None = None,
+    status: SellerStatus = SellerStatus.VERIFIED,
+    trained: bool | None = None,
+    **fields,
 ) -> Seller:
+    """A shop; by default its owner has finished the required training, so it can publish.
+
+    ``trained=False`` gives an owner who has not (the publishing-gate tests). Left unset, a test
+    that swaps in its own course (``TRAINING_CONTENT_DIR``, the training tests) gets an untrained
+    owner: those tests are about progress itself and start from none.
+    """
+    if trained is None:
+        trained = not current_app.config.get("TRAINING_CONTENT_DIR")
     user = user or make_user(roles=(Role.BUYER, Role.SELLER))
     n = next(_seq)
     parts = VILLAGE.split(".")
@@ -47,6 +59,10 @@ def make_seller(
     )
     db.session.add(seller)
     db.session.commit()
+    if trained:
+        from sellers.training.progress import mark_completed_for_demo
+
+        mark_completed_for_demo(user, current_app.config["REQUIRED_TRAINING_MODULES"])
     return seller
 
 

@@ -22,6 +22,8 @@ from marketplace.demo.data import CATEGORIES, PRODUCTS, SELLERS
 from marketplace.extensions import db
 from marketplace.text import slugify
 from sellers.models import Seller, SellerStatus
+from sellers.training.content_loader import get_module
+from sellers.training.progress import mark_completed_for_demo
 
 DEFAULT_DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo logins, dev only
 DEMO_ADMIN = ("admin@demo.migrantmart.id", "Admin Program")
@@ -67,12 +69,27 @@ def _demo_bank_account(seller: Seller, data) -> None:
     seller.bank_account_holder = data.owner_name
 
 
+def _ensure_trained(seller: Seller) -> None:
+    """Demo shops have done the required training, so they can publish (and be shown doing so).
+
+    Idempotent; a configured module that does not exist is skipped, as the publishing gate
+    itself skips it.
+    """
+    required = [
+        slug for slug in current_app.config.get("REQUIRED_TRAINING_MODULES") or []
+        if get_module(slug) is not None
+    ]
+    if required:
+        mark_completed_for_demo(seller.owner, required)
+
+
 def _ensure_seller(data) -> Seller:
     seller = db.session.scalar(select(Seller).where(Seller.slug == data.slug))
     if seller is not None:
         if not seller.bank_account_number:
             _demo_bank_account(seller, data)
             db.session.commit()
+        _ensure_trained(seller)
         return seller
     user = _ensure_user(data.email, data.owner_name, [Role.BUYER, Role.SELLER])
     seller = Seller(
@@ -90,6 +107,7 @@ def _ensure_seller(data) -> Seller:
     _demo_bank_account(seller, data)
     db.session.add(seller)
     db.session.commit()
+    _ensure_trained(seller)
     return seller
 
 

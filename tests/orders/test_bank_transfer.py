@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -103,7 +104,7 @@ def test_a_bad_receipt_is_refused_with_its_reason_and_nothing_changes(
     with pytest.raises(ImageRejected) as rejected:
         bank_transfer.upload_receipt(order, data, "statement.pdf")
     assert rejected.value.code == code
-    with app_ctx.test_request_context("/?lang=en"):
+    with force_locale("en"):
         assert str(rejected.value.message)
     db.session.expire_all()
     assert order.payment_status == PaymentStatus.UNPAID

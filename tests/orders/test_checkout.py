@@ -177,6 +177,7 @@ def test_cross_site_add_to_cart_is_refused(client):
 
 
 def test_bad_quantity_gives_a_message_not_an_error(client):
+    client.get("/?lang=en")  # the messages below are checked in English
     a = make_product()
     response = _add(client, a, "lots")
     assert response.status_code == 303
@@ -224,6 +225,7 @@ def test_guest_checkout_end_to_end_with_bank_transfer(client, app_ctx):
 
 
 def test_changed_courier_without_seeing_the_total_is_not_placed(client):
+    client.get("/?lang=en")  # the messages below are checked in English
     a = make_product(price=25000, stock=5)
     _add(client, a)
     _address_form(client)
@@ -240,6 +242,7 @@ def test_changed_courier_without_seeing_the_total_is_not_placed(client):
 
 
 def test_wrong_postal_code_rerenders_with_input_kept(client):
+    client.get("/?lang=en")  # the messages below are checked in English
     a = make_product()
     _add(client, a)
     response = _address_form(client, postal_code="12345")

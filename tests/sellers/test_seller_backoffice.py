@@ -102,6 +102,7 @@ def _bank_form(token, **bank):
 def test_payout_bank_account_length_is_checked_per_bank(client):
     user = make_user(roles=(Role.BUYER, Role.SELLER))
     login(client, user.email, PASSWORD)
+    client.get("/?lang=en")
     token = get_csrf(client, "/seller/shop")
     response = client.post("/seller/shop", data=_bank_form(
         token, bank_name="BCA", bank_account_number="0021-0100-0123", bank_account_holder="Siti"))

@@ -176,8 +176,7 @@ def test_poster_has_photo_price_shop_and_a_qr_code_of_the_product_url(client):
     url = f"http://localhost/p/{product.slug}"
     svgs = SVG_RE.findall(page)
     assert len(svgs) == 1
-    with client.application.test_request_context("/"):
-        expected = share.qr_svg(url, f"QR code for {url}")
+    expected = share.qr_svg(url, f"QR code for {url}")  # the poster's language, not the UI's
     # segno cannot decode, so regenerate from the expected URL: same URL, same modules.
     assert svgs[0] == str(expected)
     assert 'class="qr-code"' in svgs[0] and 'role="img"' in svgs[0]
@@ -205,8 +204,7 @@ def test_shop_poster_points_at_the_storefront(client):
     _logged_in(client, seller)
     page = _page(client, "/seller/shop/poster")
     url = f"http://localhost/shop/{seller.slug}"
-    with client.application.test_request_context("/"):
-        expected = share.qr_svg(url, f"QR code for {url}")
+    expected = share.qr_svg(url, f"Kode QR ke {url}")
     assert SVG_RE.findall(page) == [str(expected)]
     assert "Tenun Pringgasela" in page and "Pindai untuk melihat toko kami" in page
     assert 'class="poster-photo"' in page
