@@ -86,6 +86,8 @@ def start():
 
 @dataclass
 class Wizard:
+    """What every step's page shows: where it is in the row (Back, Next, "Step n of 7")."""
+
     steps: list[onboarding.Step]
     current: onboarding.Step
     seller: Seller | None
@@ -134,11 +136,6 @@ def _continue():
     return redirect(onboarding.next_step(current_user).url)
 
 
-def _note_expired(form) -> None:
-    if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
-        flash(_("The form had expired. Please try again."), "error")
-
-
 # --- 1. account --------------------------------------------------------------------------------
 
 
@@ -165,7 +162,6 @@ def account():
             login_user(user)
             flash(_("Welcome to Migrant Mart, %(name)s!", name=user.name), "success")
             return _continue()
-    _note_expired(form)
     return _render(
         "onboarding/account.html", wizard, 400 if form.errors else 200, form=form,
         action_form=None,
@@ -219,7 +215,6 @@ def profile():
         else:
             flash(_("Your shop profile is saved."), "success")
             return _continue()
-    _note_expired(form)
     return _render("onboarding/profile.html", wizard, 400 if form.errors else 200, form=form)
 
 
@@ -244,7 +239,6 @@ def bank():
         )
         flash(_("Your bank account is saved."), "success")
         return _continue()
-    _note_expired(form)
     return _render(
         "onboarding/bank.html", wizard, 400 if form.errors else 200, form=form,
         commission=commission_percent(),
@@ -301,8 +295,6 @@ def upload(kind: str):
             if onboarding.documents_done(wizard.seller):
                 return _continue()
             return redirect(url_for("onboarding.documents"))
-    elif form.csrf_token.errors:
-        form.photo.errors = [_("The form had expired. Please choose the photo again.")]
     return _documents_page(wizard, 400, **{kind: form})
 
 

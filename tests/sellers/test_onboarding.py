@@ -221,6 +221,18 @@ def test_newcomer_registers_fills_the_profile_and_bank_and_resumes(client):
     assert 'value="Gula Semut Bu Aminah"' in html and STORY in html
 
 
+def test_registering_with_a_taken_email_keeps_the_input(client):
+    make_user(email="aminah@example.id")
+    response = _post(client, "/sell/account?lang=en", {
+        "name": "Aminah", "phone": "0812 3456 7890", "email": "aminah@example.id",
+        "password": "rahasia-123", "confirm": "rahasia-123",
+    })
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="email-error"' in html and "already exists" in html
+    assert 'value="Aminah"' in html and 'value="081234567890"' in html
+
+
 def test_invalid_phone_is_refused_next_to_the_field_and_input_is_kept(client):
     user = make_user(roles=(Role.BUYER, Role.SELLER))
     login(client, user.email, PASSWORD)
