@@ -35,3 +35,14 @@ def serve(name: str):
 def init_app(app: Flask) -> None:
     app.extensions["media_storage"] = LocalStorage(app.config["MEDIA_ROOT"])
     app.register_blueprint(bp)
+
+
+def private_image_response(data: bytes, filename: str):
+    """A private JPEG (receipt, identity document) for an admin: never cached or sniffed."""
+    from flask import Response
+
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

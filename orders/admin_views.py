@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -24,9 +23,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from marketplace.auth.permissions import admins_only
 from marketplace.errors import NotFound
-from marketplace.extensions import login_manager
 from marketplace.i18n import format_rupiah
+from marketplace.media import private_image_response
 from orders import bank_transfer, fulfilment, payouts
 from orders.access import find_order
 from orders.labels import FULFILMENT_STATUS, ORDER_STATUS, PAYMENT_STATUS
@@ -37,13 +37,7 @@ from sellers.forms import EmptyForm
 bp = Blueprint("admin_orders", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def _admins_only():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_admin:
-        abort(403)
-    return None
+bp.before_request(admins_only)
 
 
 class ConfirmTransferForm(FlaskForm):
@@ -135,11 +129,7 @@ def receipt(payment_id: int):
         data = bank_transfer.receipt_bytes(payment)
     except NotFound:
         abort(404)
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Disposition"] = f'inline; filename="receipt-{payment.id}.jpg"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_image_response(data, f"receipt-{payment.id}.jpg")
 
 
 @bp.post("/orders/<number>/confirm-transfer")

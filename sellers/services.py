@@ -67,8 +67,8 @@ def unique_shop_slug(name: str, exclude_id: int | None = None) -> str:
     return unique_slug(Seller, name, exclude_id, max_length=80)
 
 
-def save_shop(user: User, data: ShopData) -> Seller:
-    """Create the user's shop on first save, update it afterwards (one shop per account)."""
+def _profile_saved(user: User, data) -> Seller:
+    """Create the user's draft shop if needed and copy the profile fields both forms share."""
     if not regions.is_valid_village(data.village_code):
         raise ShopError("invalid village")
     seller = seller_for(user)
@@ -83,11 +83,17 @@ def save_shop(user: User, data: ShopData) -> Seller:
     seller.years_abroad = data.years_abroad
     seller.story = data.story.strip()
     seller.story_en = data.story_en.strip()
+    for name, value in regions.chain(data.village_code).items():
+        setattr(seller, name, value)
+    return seller
+
+
+def save_shop(user: User, data: ShopData) -> Seller:
+    """Create the user's shop on first save, update it afterwards (one shop per account)."""
+    seller = _profile_saved(user, data)
     seller.bank_name = data.bank_name
     seller.bank_account_number = data.bank_account_number
     seller.bank_account_holder = data.bank_account_holder.strip()
-    for name, value in regions.chain(data.village_code).items():
-        setattr(seller, name, value)
     db.session.commit()
     return seller
 
@@ -107,22 +113,7 @@ class ProfileData:
 
 def save_profile(user: User, data: ProfileData) -> Seller:
     """Create the user's shop (as a draft) or update its profile; bank details are untouched."""
-    if not regions.is_valid_village(data.village_code):
-        raise ShopError("invalid village")
-    seller = seller_for(user)
-    if seller is None:
-        seller = Seller(owner_id=user.id, status=SellerStatus.DRAFT.value)
-        seller.slug = unique_shop_slug(data.shop_name)
-        db.session.add(seller)
-        user.add_role(Role.SELLER)
-    seller.shop_name = data.shop_name.strip()
-    seller.whatsapp = data.whatsapp
-    seller.country_abroad = data.country_abroad.strip()
-    seller.years_abroad = data.years_abroad
-    seller.story = data.story.strip()
-    seller.story_en = data.story_en.strip()
-    for name, value in regions.chain(data.village_code).items():
-        setattr(seller, name, value)
+    seller = _profile_saved(user, data)
     db.session.commit()
     return seller
 

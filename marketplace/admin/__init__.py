@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -24,8 +23,10 @@ from sqlalchemy import func, select
 from catalog import services as catalog_services
 from catalog.models import Product, ProductStatus
 from marketplace.auth.models import User
+from marketplace.auth.permissions import admins_only
 from marketplace.errors import NotFound
-from marketplace.extensions import db, login_manager
+from marketplace.extensions import db
+from marketplace.media import private_image_response
 from sellers import documents as seller_documents
 from sellers import services as seller_services
 from sellers.forms import EmptyForm, RejectForm
@@ -34,13 +35,7 @@ from sellers.models import Seller, SellerDocument, SellerStatus
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def _admins_only():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_admin:
-        abort(403)
-    return None
+bp.before_request(admins_only)
 
 
 @bp.get("/")
@@ -180,11 +175,7 @@ def _serve_document(seller_id: int, kind: str):
         data = seller_documents.document_bytes(document)
     except NotFound:
         abort(404)
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Disposition"] = f'inline; filename="{seller.slug}-{kind}.jpg"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_image_response(data, f"{seller.slug}-{kind}.jpg")
 
 
 def _document_view(kind: str):

@@ -22,3 +22,14 @@ def role_required(role: Role):
         return wrapped
 
     return decorator
+
+
+def admins_only():
+    """``before_request`` guard for admin blueprints: log in first, then admins only."""
+    from marketplace.extensions import login_manager
+
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_admin:
+        abort(403)
+    return None
