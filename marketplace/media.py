@@ -46,3 +46,19 @@ def private_image_response(data: bytes, filename: str):
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def private_storage() -> LocalStorage:
+    """Storage for files only staff may see (transfer receipts, identity documents).
+
+    Refuses a root inside ``MEDIA_ROOT``: everything there is served publicly by ``/media/``.
+    """
+    from pathlib import Path
+
+    private = Path(current_app.config["PRIVATE_ROOT"]).resolve()
+    public = Path(current_app.config["MEDIA_ROOT"]).resolve()
+    if private == public or private.is_relative_to(public):
+        raise RuntimeError(
+            "PRIVATE_ROOT must not be inside MEDIA_ROOT: private files would be public"
+        )
+    return LocalStorage(private)

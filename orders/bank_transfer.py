@@ -11,7 +11,6 @@ Like every money use case each function commits once, and the status moves go th
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,7 +23,7 @@ from marketplace.auth.models import utcnow
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
-from marketplace.storage import LocalStorage
+from marketplace.media import private_storage
 from orders import emails, settlement
 from orders.fulfilment import mail_after_commit
 from orders.models import Order, Payment, PaymentMethod
@@ -42,15 +41,6 @@ class TransferError(InvalidTransition):
         super().__init__(code)
         self.code = code
         self.message = message
-
-
-def private_storage() -> LocalStorage:
-    """Storage for documents nobody but staff may see; refuses a root inside the public one."""
-    private = Path(current_app.config["PRIVATE_ROOT"]).resolve()
-    public = Path(current_app.config["MEDIA_ROOT"]).resolve()
-    if private == public or private.is_relative_to(public):
-        raise RuntimeError("PRIVATE_ROOT must not be inside MEDIA_ROOT: receipts would be public")
-    return LocalStorage(private)
 
 
 def transfer_payment(order: Order) -> Payment:

@@ -17,8 +17,6 @@ file once the new one is committed.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -27,6 +25,7 @@ from catalog.images import process_image, variant_name
 from marketplace.auth.models import utcnow
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.media import private_storage
 from marketplace.storage import LocalStorage
 from sellers.models import DocumentKind, Seller, SellerDocument
 
@@ -50,17 +49,6 @@ KINDS: dict[str, tuple] = {
 
 def kind_label(kind: str):
     return KINDS[kind][0]
-
-
-def private_storage() -> LocalStorage:
-    """The storage for staff-only files; refuses a root that the public media route serves."""
-    private = Path(current_app.config["PRIVATE_ROOT"]).resolve()
-    public = Path(current_app.config["MEDIA_ROOT"]).resolve()
-    if private == public or private.is_relative_to(public):
-        raise RuntimeError(
-            "PRIVATE_ROOT must not be inside MEDIA_ROOT: identity documents would be public"
-        )
-    return LocalStorage(private)
 
 
 def documents_for(seller: Seller | None) -> dict[str, SellerDocument]:
