@@ -41,8 +41,8 @@ def register():
         else:
             login_user(user)
             flash(_("Welcome to Migrant Mart, %(name)s!", name=user.name), "success")
-            if user.has_role(Role.SELLER):
-                return redirect(url_for("sellers.shop_profile"))
+            if user.has_role(Role.SELLER):  # straight into the guided shop set-up
+                return redirect(url_for("onboarding.start"))
             return redirect(url_for("core.home"))
     return render_template("account/register.html", form=form), (400 if form.errors else 200)
 

@@ -38,9 +38,9 @@ def test_register_hashes_password_and_logs_in(client):
     assert _logged_in(client)
 
 
-def test_register_as_seller_goes_to_shop_profile(client):
+def test_register_as_seller_goes_to_the_shop_set_up(client):
     response = _register(client, account_type="seller")
-    assert response.headers["Location"].endswith("/seller/shop")
+    assert response.headers["Location"].endswith("/sell/start")
     user = db.session.scalar(select(User).where(User.email == "siti@example.id"))
     assert user.roles == {Role.BUYER, Role.SELLER}
 
