@@ -27,12 +27,14 @@ from catalog.images import ImageRejected
 from marketplace import regions
 from marketplace.extensions import csrf, db
 from marketplace.i18n import current_locale, format_rupiah
-from orders import access, emails, notifications
+from orders import access, emails, fulfilment, labels, notifications, reviews
+from orders import bank_transfer as transfers
 from orders import cart as carts
 from orders.checkout import Address, CheckoutError, place_order, shipping_options, stripe_available
 from orders.forms import AddressForm, AddToCartForm, CancelForm, QuantityForm, ReceiptForm
 from orders.models import Payment, PaymentMethod
 from orders.payments import PaymentError, provider_for
+from orders.review_forms import ReviewForm
 from orders.states import FulfilmentStatus, InvalidTransition, OrderStatus, PaymentStatus
 
 bp = Blueprint("orders", __name__)
@@ -66,8 +68,6 @@ def _template_globals(state) -> None:
 
 
 def _status_label(machine: str, value: str) -> str:
-    from orders import labels
-
     table = {
         "order": labels.ORDER_STATUS,
         "payment": labels.PAYMENT_STATUS,
@@ -298,9 +298,6 @@ def _visible_order_or_404(number: str):
 
 @bp.get("/orders/<number>")
 def order_page(number: str):
-    from orders import reviews
-    from orders.review_forms import ReviewForm
-
     order = _visible_order_or_404(number)
     if request.args.get("payment") == "cancelled" and order.status == OrderStatus.AWAITING_PAYMENT:
         flash(_("The card payment was cancelled. You can try again or pay by bank transfer."),
@@ -342,8 +339,6 @@ def order_page(number: str):
 
 @bp.post("/orders/<number>/receipt")
 def upload_receipt(number: str):
-    from orders import bank_transfer as transfers
-
     order = _visible_order_or_404(number)
     form = ReceiptForm()
     if not form.validate_on_submit():
@@ -397,8 +392,6 @@ def card_return(number: str):
 
 @bp.post("/orders/<number>/cancel")
 def cancel(number: str):
-    from orders import fulfilment
-
     order = _visible_order_or_404(number)
     form = CancelForm()
     if not form.validate_on_submit():
@@ -416,8 +409,6 @@ def cancel(number: str):
 
 @bp.post("/orders/<number>/received")
 def received(number: str):
-    from orders import fulfilment
-
     order = _visible_order_or_404(number)
     form = CancelForm()
     if not form.validate_on_submit() or not current_user.is_authenticated:
@@ -433,9 +424,6 @@ def received(number: str):
 
 @bp.post("/orders/<number>/reviews")
 def review(number: str):
-    from orders import reviews
-    from orders.review_forms import ReviewForm
-
     order = _visible_order_or_404(number)
     if not current_user.is_authenticated:
         abort(404)
