@@ -332,3 +332,16 @@ def test_review_form_accepts_one_to_five_and_limits_the_text(app_ctx):
     with app_ctx.test_request_context():
         html = str(ReviewForm(meta={"csrf": False}).rating)
     assert html.count('type="radio"') == 5
+
+
+def test_product_cards_show_the_rating_on_category_and_search_pages(client, app_ctx):
+    product = make_product(title="Terasi Udang Jerowaru")
+    unrated = make_product(category=product.category, title="Terasi Udang Pijak")
+    _reviews_for(product, [5, 4])
+    html = _page(client, f"/c/{product.category.slug}?lang=en")
+    card = html.split(product.title, 1)[1].split("</li>", 1)[0]
+    assert "4.5 out of 5" in card and "(2)" in card
+    other = html.split(unrated.title, 1)[1].split("</li>", 1)[0]
+    assert "out of 5" not in other
+    found = _page(client, "/search?q=terasi&lang=en")
+    assert "4.5 out of 5" in found
