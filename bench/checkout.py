@@ -1,6 +1,6 @@
 """Checkout benchmark: concurrent order placement on PostgreSQL, then a check of the books.
 
-    .venv/bin/python bench/orders.py [--database-url URL] [--duration 15] [--clients 16]
+    .venv/bin/python bench/checkout.py [--database-url URL] [--duration 15] [--clients 16]
         [--sellers 20] [--products-per-seller 10] [--scarce 20] [--scarce-stock 20] [--seed 7]
 
 Creates a scratch database next to the one in ``--database-url`` (``bench_orders_<pid>``,
@@ -35,20 +35,15 @@ from random import Random
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# ``orders`` package it measures: take the folder out and put the project root first.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-from catalog.models import Category, Product, ProductStatus  # noqa: E402
-from marketplace import create_app, regions  # noqa: E402
-from marketplace.auth.models import Role, User  # noqa: E402
-from marketplace.config import normalise_database_url  # noqa: E402
-from marketplace.extensions import db  # noqa: E402
-from orders import shipping  # noqa: E402
-from orders.checkout import Address, CheckoutError, place_order  # noqa: E402
-from orders.models import Order, OrderItem, PaymentMethod, SellerOrder  # noqa: E402
-from sellers.models import Seller, SellerStatus  # noqa: E402
+from catalog.models import Category, Product, ProductStatus
+from marketplace import create_app, regions
+from marketplace.auth.models import Role, User
+from marketplace.config import normalise_database_url
+from marketplace.extensions import db
+from orders import shipping
+from orders.checkout import Address, CheckoutError, place_order
+from orders.models import Order, OrderItem, PaymentMethod, SellerOrder
+from sellers.models import Seller, SellerStatus
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Where sellers live (many purna PMI come home to these) and where buyers order from.
