@@ -147,8 +147,9 @@ def seed(args, rng: Random) -> tuple[list[Item], dict[int, int], list[Buyer]]:
     db.session.add_all([*sellers, *buyers])
     db.session.commit()
     rows = db.session.execute(
-        select(Product.id, Product.seller_id, Seller.province_code, Product.weight_grams,
-               Product.stock).join(Seller, Product.seller_id == Seller.id)
+        select(
+            Product.id, Product.seller_id, Seller.province_code, Product.weight_grams, Product.stock
+        ).join(Seller, Product.seller_id == Seller.id)
     ).all()
     items = [Item(pid, sid, prov, grams, stock != PLENTY) for pid, sid, prov, grams, stock in rows]
     initial = {row[0]: row[4] for row in rows}
@@ -160,18 +161,20 @@ def addresses() -> list[tuple[Address, str]]:
     for n, province in enumerate(BUYER_PROVINCES):
         village = first_village(province)
         postal = village.postal_code or "10110"
-        found.append((
-            Address(
-                contact_name=f"Pembeli {n}",
-                email=f"pembeli{n}@bench.invalid",
-                phone="081234567890",
-                village_code=village.code,
-                street="Jl. Contoh No. 1",
-                rt_rw="001/002",
-                postal_code=postal,
-            ),
-            province,
-        ))
+        found.append(
+            (
+                Address(
+                    contact_name=f"Pembeli {n}",
+                    email=f"pembeli{n}@bench.invalid",
+                    phone="081234567890",
+                    village_code=village.code,
+                    street="Jl. Contoh No. 1",
+                    rt_rw="001/002",
+                    postal_code=postal,
+                ),
+                province,
+            )
+        )
     return found
 
 
@@ -184,8 +187,10 @@ def random_cart(rng: Random, by_seller: dict[int, list[Item]], scarce_share: flo
         shop = shops[n % len(shops)]
         pool = by_seller[shop]
         scarce = [i for i in pool if i.scarce]
-        item = rng.choice(scarce) if scarce and rng.random() < scarce_share else rng.choice(
-            [i for i in pool if not i.scarce]
+        item = (
+            rng.choice(scarce)
+            if scarce and rng.random() < scarce_share
+            else rng.choice([i for i in pool if not i.scarce])
         )
         picks[item.id] = item
     return {pid: rng.randint(1, 3) for pid in picks}, picks
@@ -214,8 +219,17 @@ def choose_services(rng: Random, quantities, picks, province: str) -> dict[int, 
     return services
 
 
-def client(app, n: int, args, by_seller, buyers, places, start: threading.Barrier,
-           done: threading.Event, out: list[ClientResult]) -> None:
+def client(
+    app,
+    n: int,
+    args,
+    by_seller,
+    buyers,
+    places,
+    start: threading.Barrier,
+    done: threading.Event,
+    out: list[ClientResult],
+) -> None:
     rng = Random(args.seed * 1000 + n)
     result = ClientResult([], [], Counter())
     start.wait()
@@ -308,8 +322,11 @@ def check_books(initial: dict[int, int], placed: int) -> list[tuple[str, bool, s
             f"{len(initial) - len(wrong_stock)}/{len(initial)} products agree"
             + (f"; wrong: {wrong_stock[:10]}" if wrong_stock else ""),
         ),
-        ("no negative stock", not negative, f"{len(negative)} negative; "
-         f"{sold_out} scarce products sold out"),
+        (
+            "no negative stock",
+            not negative,
+            f"{len(negative)} negative; {sold_out} scarce products sold out",
+        ),
         (
             "order total == items + shipping (and parts add up)",
             bad_totals == 0 and without_items == 0,
@@ -325,7 +342,8 @@ def check_books(initial: dict[int, int], placed: int) -> list[tuple[str, bool, s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--database-url", default=os.environ.get("TEST_DATABASE_URL") or DEFAULT_URL,
+        "--database-url",
+        default=os.environ.get("TEST_DATABASE_URL") or DEFAULT_URL,
         help="any database on the PostgreSQL server to use; a scratch one is created beside it",
     )
     parser.add_argument("--duration", type=float, default=15)
@@ -334,8 +352,12 @@ def main() -> int:
     parser.add_argument("--products-per-seller", type=int, default=10)
     parser.add_argument("--scarce", type=int, default=20, help="sellers with one scarce product")
     parser.add_argument("--scarce-stock", type=int, default=20)
-    parser.add_argument("--scarce-share", type=float, default=0.15,
-                        help="chance a cart line reaches for a scarce product")
+    parser.add_argument(
+        "--scarce-share",
+        type=float,
+        default=0.15,
+        help="chance a cart line reaches for a scarce product",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -346,16 +368,18 @@ def main() -> int:
     run_admin(admin_url, f'CREATE DATABASE "{name}"')
     app, done, threads = None, threading.Event(), []
     try:
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": bench_url,
-            # One pooled connection per client (and a few spare): clients must not queue on
-            # the pool, or the figures measure the pool instead of checkout.
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.clients + 4, "max_overflow": 0},
-            "MEDIA_ROOT": str(instance / "media"),
-            "SEARCH_INDEX_DIR": str(instance / "search-index"),
-            "PAGE_CACHE_SECONDS": 0,
-            "RATELIMIT_ENABLED": False,
-        })
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": bench_url,
+                # One pooled connection per client (and a few spare): clients must not queue on
+                # the pool, or the figures measure the pool instead of checkout.
+                "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.clients + 4, "max_overflow": 0},
+                "MEDIA_ROOT": str(instance / "media"),
+                "SEARCH_INDEX_DIR": str(instance / "search-index"),
+                "PAGE_CACHE_SECONDS": 0,
+                "RATELIMIT_ENABLED": False,
+            }
+        )
         rng = Random(args.seed)
         with app.app_context():
             with db.engine.begin() as conn:

@@ -108,8 +108,20 @@ def register_blueprints(app: Flask) -> None:
     from sellers.training.views import bp as learn_bp
     from sellers.views import bp as sellers_bp
 
-    for bp in (core_bp, auth_bp, catalog_bp, sellers_bp, admin_bp, orders_bp, seller_orders_bp,
-               admin_orders_bp, webhooks_bp, onboarding_bp, learn_bp, share_bp):
+    for bp in (
+        core_bp,
+        auth_bp,
+        catalog_bp,
+        sellers_bp,
+        admin_bp,
+        orders_bp,
+        seller_orders_bp,
+        admin_orders_bp,
+        webhooks_bp,
+        onboarding_bp,
+        learn_bp,
+        share_bp,
+    ):
         app.register_blueprint(bp)
 
 

@@ -146,11 +146,22 @@ def confirm_transfer(number: str):
         flash(str(exc.message), "error")
     else:
         if paid:
-            flash(_("Order %(number)s is paid. The sellers have been told to ship.",
-                    number=order.number), "success")
+            flash(
+                _(
+                    "Order %(number)s is paid. The sellers have been told to ship.",
+                    number=order.number,
+                ),
+                "success",
+            )
         else:
-            flash(_("The transfer is recorded, but order %(number)s had already closed: "
-                    "transfer the money back to the buyer.", number=order.number), "error")
+            flash(
+                _(
+                    "The transfer is recorded, but order %(number)s had already closed: "
+                    "transfer the money back to the buyer.",
+                    number=order.number,
+                ),
+                "error",
+            )
     return redirect(url_for(".payments"), 303)
 
 
@@ -167,8 +178,13 @@ def reject_transfer(number: str):
                 return redirect(url_for(".payments"), 303)
             form.reason.errors.append(str(exc.message))
         else:
-            flash(_("Transfer for %(number)s rejected; the buyer has been told why.",
-                    number=order.number), "success")
+            flash(
+                _(
+                    "Transfer for %(number)s rejected; the buyer has been told why.",
+                    number=order.number,
+                ),
+                "success",
+            )
             return redirect(url_for(".payments"), 303)
     elif _csrf_failed(form):
         flash(_("The form expired. Please try again."), "error")
@@ -231,15 +247,21 @@ def create_payouts():
         flash(_("Nothing to pay out right now."), "info")
     else:
         flash(
-            _("Payout batch #%(id)s created: %(n)s sellers, %(total)s in total. Make the "
-              "transfers, then record the bank's reference.",
-              id=result.batch.id, n=len(result.batch.payouts), total=format_rupiah(result.total)),
+            _(
+                "Payout batch #%(id)s created: %(n)s sellers, %(total)s in total. Make the "
+                "transfers, then record the bank's reference.",
+                id=result.batch.id,
+                n=len(result.batch.payouts),
+                total=format_rupiah(result.total),
+            ),
             "success",
         )
     if result.skipped:
         flash(
-            _("Not paid, no bank account on file: %(shops)s.",
-              shops=", ".join(s.shop_name for s in result.skipped)),
+            _(
+                "Not paid, no bank account on file: %(shops)s.",
+                shops=", ".join(s.shop_name for s in result.skipped),
+            ),
             "error",
         )
     return redirect(url_for(".payouts_page"), 303)

@@ -64,9 +64,7 @@ def upload_receipt(order: Order, data: bytes, filename: str) -> Payment:
     payment = transfer_payment(order)
     if order.status != OrderStatus.AWAITING_PAYMENT:
         raise TransferError("closed", _l("This order no longer needs a receipt."))
-    if payment.status not in (
-        PaymentStatus.UNPAID, PaymentStatus.FAILED, PaymentStatus.PROCESSING
-    ):
+    if payment.status not in (PaymentStatus.UNPAID, PaymentStatus.FAILED, PaymentStatus.PROCESSING):
         raise TransferError("already_paid", _l("This order is already paid."))
     processed = process_image(
         data, max_bytes=current_app.config["MAX_IMAGE_BYTES"], prefix=RECEIPT_PREFIX
@@ -123,13 +121,18 @@ def confirm_transfer(order: Order, admin, note: str = "") -> bool:
         raise TransferError("already_paid", _l("This transfer was already confirmed."))
     try:
         settled = settlement.settle_paid(
-            order, payment, amount=order.total, actor_id=admin.id,
+            order,
+            payment,
+            amount=order.total,
+            actor_id=admin.id,
             note=note or "bank transfer confirmed",
         )
         if not settled:
             raise TransferError("already_paid", _l("This transfer was already confirmed."))
         settlement.audit(
-            admin.id, "transfer.confirmed", order.number,
+            admin.id,
+            "transfer.confirmed",
+            order.number,
             f"Rp {order.total} ref {order.payment_reference}" + (f": {note}" if note else ""),
         )
         revived = order.status == OrderStatus.PAID  # settle_paid has told buyer and sellers
@@ -138,9 +141,7 @@ def confirm_transfer(order: Order, admin, note: str = "") -> bool:
         db.session.rollback()
         if isinstance(exc, TransferError):
             raise
-        raise TransferError(
-            "already_paid", _l("This transfer was already confirmed.")
-        ) from None
+        raise TransferError("already_paid", _l("This transfer was already confirmed.")) from None
     except BaseException:
         db.session.rollback()
         raise
@@ -174,14 +175,20 @@ def reject_transfer(order: Order, admin, reason: str) -> None:
             order.locale,
             lambda: (
                 _("We could not confirm your transfer for %(number)s", number=number),
-                "\n".join([
-                    _("We checked our bank account but could not accept your transfer."),
-                    _("Reason: %(reason)s", reason=reason),
-                    "",
-                    _("Please transfer %(total)s with the reference %(ref)s, then upload the "
-                      "receipt again on your order page:", total=format_rupiah(total), ref=ref),
-                    link,
-                ]),
+                "\n".join(
+                    [
+                        _("We checked our bank account but could not accept your transfer."),
+                        _("Reason: %(reason)s", reason=reason),
+                        "",
+                        _(
+                            "Please transfer %(total)s with the reference %(ref)s, then upload the "
+                            "receipt again on your order page:",
+                            total=format_rupiah(total),
+                            ref=ref,
+                        ),
+                        link,
+                    ]
+                ),
             ),
         )
         db.session.commit()

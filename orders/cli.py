@@ -26,8 +26,13 @@ def complete_command() -> None:
 
 
 @payments_cli.command("reconcile")
-@click.option("--since-hours", default=72, show_default=True, type=click.IntRange(1, 720),
-              help="How far back to list Stripe events (Stripe keeps 30 days).")
+@click.option(
+    "--since-hours",
+    default=72,
+    show_default=True,
+    type=click.IntRange(1, 720),
+    help="How far back to list Stripe events (Stripe keeps 30 days).",
+)
 def reconcile_command(since_hours: int) -> None:
     """Re-apply Stripe events and sessions that webhooks missed; safe to run twice."""
     from flask import current_app
@@ -47,8 +52,6 @@ def reconcile_command(since_hours: int) -> None:
         f"events: {report.events_seen} seen, {report.events_applied} applied, "
         f"{report.events_duplicate} already recorded"
     )
-    click.echo(
-        f"sessions: {report.sessions_checked} checked, {report.sessions_changed} changed"
-    )
+    click.echo(f"sessions: {report.sessions_checked} checked, {report.sessions_changed} changed")
     if report.errors:
         raise click.ClickException(f"{report.errors} Stripe request(s) failed; run again later")

@@ -37,10 +37,18 @@ def order_placed(order: Order, bank: dict) -> None:
         if order.payment_method == PaymentMethod.BANK_TRANSFER:
             lines += [
                 _("Please transfer the exact amount to:"),
-                " ".join((bank["BANK_NAME"], bank["BANK_ACCOUNT_NUMBER"], "a.n.",
-                          bank["BANK_ACCOUNT_HOLDER"])),
-                _("Write this reference in the transfer description: %(ref)s",
-                  ref=order.payment_reference),
+                " ".join(
+                    (
+                        bank["BANK_NAME"],
+                        bank["BANK_ACCOUNT_NUMBER"],
+                        "a.n.",
+                        bank["BANK_ACCOUNT_HOLDER"],
+                    )
+                ),
+                _(
+                    "Write this reference in the transfer description: %(ref)s",
+                    ref=order.payment_reference,
+                ),
                 "",
             ]
         lines.append(_("Follow your order here: %(url)s", url=order_url(order)))
@@ -54,7 +62,8 @@ def order_paid(order: Order) -> None:
             order.email,
             _("Payment for %(number)s received", number=order.number),
             _("We received your payment. The sellers are preparing your package.")
-            + "\n" + order_url(order),
+            + "\n"
+            + order_url(order),
         )
     for part in order.seller_orders:
         owner = part.seller.owner
@@ -63,6 +72,7 @@ def order_paid(order: Order) -> None:
             _send_later(
                 owner.email,
                 _("New paid order %(number)s", number=order.number),
-                _("Please pack and ship within 2 working days:") + f"\n{items}\n"
+                _("Please pack and ship within 2 working days:")
+                + f"\n{items}\n"
                 + _("Ship with: %(service)s", service=part.shipping_label),
             )

@@ -34,7 +34,8 @@ class AddToCartForm(FlaskForm):
 
     product_id = IntegerField(validators=[InputRequired()])
     quantity = IntegerField(
-        _l("Quantity"), default=1,
+        _l("Quantity"),
+        default=1,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_QUANTITY)],
     )
 

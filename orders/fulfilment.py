@@ -103,12 +103,7 @@ def _status_values(status) -> list[str]:
 def get_part_for_seller(seller, part_id: int) -> SellerOrder:
     """The seller's own part of a paid order; anything else is "not found", never a peek."""
     part = db.session.get(SellerOrder, part_id)
-    if (
-        part is None
-        or seller is None
-        or part.seller_id != seller.id
-        or part.order.paid_at is None
-    ):
+    if part is None or seller is None or part.seller_id != seller.id or part.order.paid_at is None:
         raise NotFound(f"seller order {part_id}")
     return part
 
@@ -186,14 +181,13 @@ def mark_packed(part: SellerOrder, actor) -> None:
     _check_seller(part, actor)
     try:
         with _use_case():
-            transition(
-                part, FulfilmentStatus.PACKED, machine="fulfilment", actor_id=actor.id
-            )
+            transition(part, FulfilmentStatus.PACKED, machine="fulfilment", actor_id=actor.id)
     except InvalidTransition:
         raise _refused(
             "not_allowed",
-            lambda **kw: _l("Only a new order can be marked as packed. This one is: %(status)s.",
-                            **kw),
+            lambda **kw: _l(
+                "Only a new order can be marked as packed. This one is: %(status)s.", **kw
+            ),
             part,
         ) from None
 
@@ -221,7 +215,10 @@ def mark_shipped(part: SellerOrder, actor, courier: str, tracking_number: str) -
     try:
         with _use_case():
             transition(
-                part, FulfilmentStatus.SHIPPED, machine="fulfilment", actor_id=actor.id,
+                part,
+                FulfilmentStatus.SHIPPED,
+                machine="fulfilment",
+                actor_id=actor.id,
                 note=f"{courier} {tracking}",
             )
             part.courier = courier
@@ -236,21 +233,26 @@ def mark_shipped(part: SellerOrder, actor, courier: str, tracking_number: str) -
                 order.locale,
                 lambda: (
                     _("Your order %(number)s is on its way", number=order.number),
-                    "\n".join([
-                        _("%(shop)s has shipped your package.", shop=shop),
-                        items,
-                        "",
-                        _("Courier: %(courier)s", courier=courier),
-                        _("Tracking number (resi): %(tracking)s", tracking=tracking),
-                        "",
-                        _("When it arrives, please confirm on your order page: %(url)s",
-                          url=link),
-                    ]),
+                    "\n".join(
+                        [
+                            _("%(shop)s has shipped your package.", shop=shop),
+                            items,
+                            "",
+                            _("Courier: %(courier)s", courier=courier),
+                            _("Tracking number (resi): %(tracking)s", tracking=tracking),
+                            "",
+                            _(
+                                "When it arrives, please confirm on your order page: %(url)s",
+                                url=link,
+                            ),
+                        ]
+                    ),
                 ),
             )
     except InvalidTransition:
         raise _refused(
-            "not_allowed", lambda **kw: _l("This order can't be shipped: it is %(status)s.", **kw),
+            "not_allowed",
+            lambda **kw: _l("This order can't be shipped: it is %(status)s.", **kw),
             part,
         ) from None
 
@@ -270,9 +272,7 @@ def seller_cancel(part: SellerOrder, actor, reason: str) -> None:
             "reason", _l("Please keep the reason under %(n)s characters.", n=REASON_MAX)
         )
     if FulfilmentStatus(part.status) not in SELLER_CANCELLABLE:
-        raise _refused(
-            "not_allowed", _cannot_cancel, part
-        )
+        raise _refused("not_allowed", _cannot_cancel, part)
     try:
         with _use_case():
             order = part.order
@@ -280,9 +280,7 @@ def seller_cancel(part: SellerOrder, actor, reason: str) -> None:
             _mail_buyer_part_cancelled(order, part, reason)
             _mail_seller_part_cancelled(order, part, reason, by_buyer=False)
     except InvalidTransition:
-        raise _refused(
-            "not_allowed", _cannot_cancel, part
-        ) from None
+        raise _refused("not_allowed", _cannot_cancel, part) from None
 
 
 # --- buyer use cases --------------------------------------------------------------------------
@@ -341,7 +339,9 @@ def buyer_cancel(order: Order, buyer) -> None:
                 # The buyer says they transferred, nobody has checked yet: the money may be in
                 # the account, so someone must look before it is forgotten.
                 settlement.audit(
-                    actor_id, "refund.check", order.number,
+                    actor_id,
+                    "refund.check",
+                    order.number,
                     "cancelled while a transfer receipt was waiting to be checked: "
                     "if the money arrived, transfer it back",
                 )
@@ -372,22 +372,28 @@ def _mail_buyer_part_cancelled(order: Order, part: SellerOrder, reason: str) -> 
 
     def compose():
         money = (
-            _("%(amount)s is refunded to your card; banks take a few days to show it.",
-              amount=format_rupiah(amount))
+            _(
+                "%(amount)s is refunded to your card; banks take a few days to show it.",
+                amount=format_rupiah(amount),
+            )
             if card
-            else _("Our team will contact you to transfer %(amount)s back to you.",
-                   amount=format_rupiah(amount))
+            else _(
+                "Our team will contact you to transfer %(amount)s back to you.",
+                amount=format_rupiah(amount),
+            )
         )
         return (
             _("Part of your order %(number)s was cancelled", number=order.number),
-            "\n".join([
-                _("%(shop)s cannot send these items:", shop=shop),
-                items,
-                _("Reason: %(reason)s", reason=reason),
-                "",
-                money,
-                link,
-            ]),
+            "\n".join(
+                [
+                    _("%(shop)s cannot send these items:", shop=shop),
+                    items,
+                    _("Reason: %(reason)s", reason=reason),
+                    "",
+                    money,
+                    link,
+                ]
+            ),
         )
 
     mail_after_commit(order.email, order.locale, compose)
@@ -419,9 +425,11 @@ def _mail_seller_delivered(order: Order, part: SellerOrder) -> None:
     def compose():
         return (
             _("Order %(number)s was received", number=order.number),
-            _("The buyer received order %(number)s. %(amount)s will be in your next payout.",
-              number=order.number, amount=format_rupiah(amount)),
+            _(
+                "The buyer received order %(number)s. %(amount)s will be in your next payout.",
+                number=order.number,
+                amount=format_rupiah(amount),
+            ),
         )
 
     mail_after_commit(owner.email, owner.locale, compose)
-

@@ -44,7 +44,9 @@ class Cart(db.Model):
     )
 
     items: Mapped[list[CartItem]] = relationship(
-        back_populates="cart", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="cart",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="CartItem.id",
     )
 
@@ -100,7 +102,9 @@ class Order(db.Model):
 
     buyer: Mapped[User | None] = relationship()
     seller_orders: Mapped[list[SellerOrder]] = relationship(
-        back_populates="order", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="order",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="SellerOrder.id",
     )
     payments: Mapped[list[Payment]] = relationship(
@@ -129,9 +133,7 @@ class SellerOrder(db.Model):
     shipping_label: Mapped[str] = mapped_column(String(60))
     shipping_cost: Mapped[int] = mapped_column()
     commission: Mapped[int] = mapped_column()
-    status: Mapped[str] = mapped_column(
-        String(20), default=FulfilmentStatus.AWAITING_PAYMENT.value
-    )
+    status: Mapped[str] = mapped_column(String(20), default=FulfilmentStatus.AWAITING_PAYMENT.value)
     courier: Mapped[str] = mapped_column(String(40), default="")
     tracking_number: Mapped[str] = mapped_column(String(60), default="")
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
@@ -140,7 +142,9 @@ class SellerOrder(db.Model):
     order: Mapped[Order] = relationship(back_populates="seller_orders")
     seller: Mapped[Seller] = relationship(lazy="joined")
     items: Mapped[list[OrderItem]] = relationship(
-        back_populates="seller_order", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="seller_order",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="OrderItem.id",
     )
 

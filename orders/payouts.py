@@ -185,9 +185,7 @@ def get_batch(batch_id: int) -> PayoutBatch | None:
 
 def recent_batches(limit: int = 50) -> list[PayoutBatch]:
     return list(
-        db.session.scalars(
-            select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(limit)
-        )
+        db.session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(limit))
     )
 
 

@@ -203,9 +203,7 @@ def product_rating(product_id: int) -> Rating:
 def seller_rating(seller_id: int) -> Rating:
     """Across every product the shop sold, including ones it no longer lists."""
     row = db.session.execute(
-        select(func.avg(Review.rating), func.count(Review.id)).where(
-            Review.seller_id == seller_id
-        )
+        select(func.avg(Review.rating), func.count(Review.id)).where(Review.seller_id == seller_id)
     ).one()
     return _rating(row)
 

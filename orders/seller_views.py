@@ -52,8 +52,9 @@ class ShipForm(FlaskForm):
             DataRequired(message=_l("Enter the tracking number from the courier's receipt.")),
             Regexp(
                 r"^[A-Za-z0-9-]{6,40}\Z",
-                message=_l("A tracking number has 6 to 40 letters, digits or dashes, "
-                           "without spaces."),
+                message=_l(
+                    "A tracking number has 6 to 40 letters, digits or dashes, without spaces."
+                ),
             ),
         ],
     )
@@ -110,12 +111,10 @@ def _address(order) -> list[str]:
     codes = regions.chain(order.village_code)
     street = order.street + (f", RT/RW {order.rt_rw}" if order.rt_rw else "")
     area = ", ".join(
-        n for n in (regions.name(codes["village_code"]), regions.name(codes["district_code"]))
-        if n
+        n for n in (regions.name(codes["village_code"]), regions.name(codes["district_code"])) if n
     )
     region = ", ".join(
-        n for n in (regions.name(codes["regency_code"]), regions.name(codes["province_code"]))
-        if n
+        n for n in (regions.name(codes["regency_code"]), regions.name(codes["province_code"])) if n
     )
     return [line for line in (street, area, f"{region} {order.postal_code}".strip()) if line]
 
@@ -206,12 +205,19 @@ def cancel(part_id: int):
                 flash(str(exc.message), "error")
                 return redirect(url_for(".order_part", part_id=part.id), 303)
         except PaymentError:
-            flash(_("The refund could not be made right now. Nothing was changed; "
-                    "please try again later."), "error")
+            flash(
+                _(
+                    "The refund could not be made right now. Nothing was changed; "
+                    "please try again later."
+                ),
+                "error",
+            )
             return redirect(url_for(".order_part", part_id=part.id), 303)
         else:
-            flash(_("The order is cancelled, the items are back in stock and the buyer is "
-                    "told."), "success")
+            flash(
+                _("The order is cancelled, the items are back in stock and the buyer is told."),
+                "success",
+            )
             return redirect(url_for(".order_part", part_id=part.id), 303)
     elif _csrf_failed(form):
         flash(_("The form expired. Please try again."), "error")

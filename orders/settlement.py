@@ -67,16 +67,28 @@ def settle_paid(
     if order.payment_status != PaymentStatus.PAID:
         if can_move("payment", order.payment_status, PaymentStatus.PAID):
             transition(
-                order, PaymentStatus.PAID, machine="payment", field="payment_status",
-                note=note, actor_id=actor_id,
+                order,
+                PaymentStatus.PAID,
+                machine="payment",
+                field="payment_status",
+                note=note,
+                actor_id=actor_id,
             )
         else:  # e.g. a second card session paid after the first payment was refunded
-            audit(actor_id, "payment.unexpected", order.number,
-                  f"{payment.provider} paid {amount} while payment was {order.payment_status}")
+            audit(
+                actor_id,
+                "payment.unexpected",
+                order.number,
+                f"{payment.provider} paid {amount} while payment was {order.payment_status}",
+            )
             return True
     if order.status != OrderStatus.AWAITING_PAYMENT:
-        audit(actor_id, "payment.after_close", order.number,
-              f"{payment.provider} paid {amount} while order was {order.status}: refund it")
+        audit(
+            actor_id,
+            "payment.after_close",
+            order.number,
+            f"{payment.provider} paid {amount} while order was {order.status}: refund it",
+        )
         return True
     transition(order, OrderStatus.PAID, machine="order", actor_id=actor_id)
     order.paid_at = utcnow()
@@ -94,8 +106,9 @@ def mark_processing(order: Order, payment: Payment, note: str = "") -> None:
     if payment.status in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
         transition(payment, PaymentStatus.PROCESSING, machine="payment", note=note)
     if order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
-        transition(order, PaymentStatus.PROCESSING, machine="payment", field="payment_status",
-                   note=note)
+        transition(
+            order, PaymentStatus.PROCESSING, machine="payment", field="payment_status", note=note
+        )
 
 
 def mark_failed(order: Order, payment: Payment, note: str = "", actor_id: int | None = None):
@@ -108,10 +121,17 @@ def mark_failed(order: Order, payment: Payment, note: str = "", actor_id: int | 
     )
     # A failed card attempt must not hide a transfer receipt that is still being checked.
     if not others_pending and order.payment_status in (
-        PaymentStatus.UNPAID, PaymentStatus.PROCESSING
+        PaymentStatus.UNPAID,
+        PaymentStatus.PROCESSING,
     ):
-        transition(order, PaymentStatus.FAILED, machine="payment", field="payment_status",
-                   note=note, actor_id=actor_id)
+        transition(
+            order,
+            PaymentStatus.FAILED,
+            machine="payment",
+            field="payment_status",
+            note=note,
+            actor_id=actor_id,
+        )
 
 
 def _close_if_done(order: Order, actor_id: int | None) -> None:
@@ -138,8 +158,12 @@ def refund_amount(order: Order, payment: Payment, amount: int, key: str, actor_i
 
         provider_for(PaymentMethod.STRIPE).refund(payment, amount, idempotency_key=key)
     else:
-        audit(actor_id, "refund.manual", order.number,
-              f"transfer Rp {amount} back to the buyer ({note})")
+        audit(
+            actor_id,
+            "refund.manual",
+            order.number,
+            f"transfer Rp {amount} back to the buyer ({note})",
+        )
     payment.refunded_amount = min(payment.amount, payment.refunded_amount + amount)
     target = (
         PaymentStatus.REFUNDED
@@ -157,14 +181,21 @@ def cancel_part(
     """Cancel one shop's part before it ships: stock back, ledger and money refunded."""
     order = part.order
     was_paid = part.status != FulfilmentStatus.AWAITING_PAYMENT
-    transition(part, FulfilmentStatus.CANCELLED, machine="fulfilment", note=reason,
-               actor_id=actor_id)
+    transition(
+        part, FulfilmentStatus.CANCELLED, machine="fulfilment", note=reason, actor_id=actor_id
+    )
     if restock:
         give_back_stock([part])
     if was_paid:
         ledger.debit_refund(part, order.number)
-        payment = next((p for p in reversed(order.payments) if p.status in (
-            PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)), None)
+        payment = next(
+            (
+                p
+                for p in reversed(order.payments)
+                if p.status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+            ),
+            None,
+        )
         if payment is not None:
             refund_amount(order, payment, part.total, f"refund-part-{part.id}", actor_id, reason)
     _close_if_done(order, actor_id)
@@ -192,8 +223,7 @@ def expire(order: Order) -> None:
 
 
 def deliver(part: SellerOrder, *, actor_id: int | None, note: str = "") -> None:
-    transition(part, FulfilmentStatus.DELIVERED, machine="fulfilment", note=note,
-               actor_id=actor_id)
+    transition(part, FulfilmentStatus.DELIVERED, machine="fulfilment", note=note, actor_id=actor_id)
     part.delivered_at = utcnow()
     _close_if_done(part.order, actor_id)
 

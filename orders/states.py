@@ -65,8 +65,11 @@ PAYMENT_TRANSITIONS: dict[PaymentStatus, set[PaymentStatus]] = {
 
 FULFILMENT_TRANSITIONS: dict[FulfilmentStatus, set[FulfilmentStatus]] = {
     FulfilmentStatus.AWAITING_PAYMENT: {FulfilmentStatus.NEW, FulfilmentStatus.CANCELLED},
-    FulfilmentStatus.NEW: {FulfilmentStatus.PACKED, FulfilmentStatus.SHIPPED,
-                           FulfilmentStatus.CANCELLED},
+    FulfilmentStatus.NEW: {
+        FulfilmentStatus.PACKED,
+        FulfilmentStatus.SHIPPED,
+        FulfilmentStatus.CANCELLED,
+    },
     FulfilmentStatus.PACKED: {FulfilmentStatus.SHIPPED, FulfilmentStatus.CANCELLED},
     FulfilmentStatus.SHIPPED: {FulfilmentStatus.DELIVERED},
     FulfilmentStatus.DELIVERED: set(),

@@ -186,9 +186,18 @@ def checkout():
         if form.validate_on_submit():
             session[CHECKOUT_KEY] = {
                 name: getattr(form, name).data
-                for name in ("contact_name", "email", "phone", "street", "rt_rw",
-                             "postal_code", "province_code", "regency_code", "district_code",
-                             "village_code")
+                for name in (
+                    "contact_name",
+                    "email",
+                    "phone",
+                    "street",
+                    "rt_rw",
+                    "postal_code",
+                    "province_code",
+                    "regency_code",
+                    "district_code",
+                    "village_code",
+                )
             }
             return redirect(url_for("orders.checkout", step="shipping"), 303)
         return render_template("orders/checkout_address.html", form=form, cart=view), 400
@@ -206,8 +215,7 @@ def _shipping_step(view):
         for seller_id, opts in options.items()
     }
     shipping_total = sum(
-        next((o.cost for o in opts if o.service == chosen[sid]), 0)
-        for sid, opts in options.items()
+        next((o.cost for o in opts if o.service == chosen[sid]), 0) for sid, opts in options.items()
     )
     total = view.total + shipping_total
     card_ok = stripe_available(total)
@@ -218,16 +226,31 @@ def _shipping_step(view):
     elif request.method == "POST" and request.form.get("expected_total") != str(total):
         # The buyer changed a courier (or the cart changed) since the total was shown: never
         # charge an amount they have not seen.
-        errors.append(_("The total changed to %(total)s. Please check it and place the order.",
-                        total=format_rupiah(total)))
+        errors.append(
+            _(
+                "The total changed to %(total)s. Please check it and place the order.",
+                total=format_rupiah(total),
+            )
+        )
     elif request.method == "POST":
         try:
             order = place_order(
                 buyer=current_user,
                 quantities=view.quantities(),
-                address=Address(**{k: address[k] for k in (
-                    "contact_name", "email", "phone", "village_code", "street", "rt_rw",
-                    "postal_code")}),
+                address=Address(
+                    **{
+                        k: address[k]
+                        for k in (
+                            "contact_name",
+                            "email",
+                            "phone",
+                            "village_code",
+                            "street",
+                            "rt_rw",
+                            "postal_code",
+                        )
+                    }
+                ),
                 services=chosen,
                 payment_method=method,
                 locale=current_locale(),
@@ -242,8 +265,14 @@ def _shipping_step(view):
             return _after_placing(order)
     return render_template(
         "orders/checkout_shipping.html",
-        cart=view, address=address, options=options, chosen=chosen,
-        shipping_total=shipping_total, total=total, card_ok=card_ok, method=method,
+        cart=view,
+        address=address,
+        options=options,
+        chosen=chosen,
+        shipping_total=shipping_total,
+        total=total,
+        card_ok=card_ok,
+        method=method,
         errors=errors,
     ), (400 if errors else 200)
 
@@ -269,15 +298,17 @@ def _order_link(order, **extra) -> str:
 
 
 def _start_card_payment(order):
-    payment = next((p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE),
-                   None)
+    payment = next(
+        (p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE), None
+    )
     if payment is None:
         abort(404)
     token = {"t": access.guest_token(order)} if order.buyer_id is None else {}
     success = url_for("orders.card_return", number=order.number, _external=True, **token)
     success += ("&" if "?" in success else "?") + "session_id={CHECKOUT_SESSION_ID}"
-    cancel = url_for("orders.order_page", number=order.number, payment="cancelled",
-                     _external=True, **token)
+    cancel = url_for(
+        "orders.order_page", number=order.number, payment="cancelled", _external=True, **token
+    )
     try:
         target = provider_for(PaymentMethod.STRIPE).start(
             order, payment, success_url=success, cancel_url=cancel
@@ -304,18 +335,23 @@ def _visible_order_or_404(number: str):
 def order_page(number: str):
     order = _visible_order_or_404(number)
     if request.args.get("payment") == "cancelled" and order.status == OrderStatus.AWAITING_PAYMENT:
-        flash(_("The card payment was cancelled. You can try again or pay by bank transfer."),
-              "info")
+        flash(
+            _("The card payment was cancelled. You can try again or pay by bank transfer."), "info"
+        )
     bank = current_app.config
     can_review = bool(current_user.is_authenticated and order.can_view(current_user))
     reviewable = reviews.reviewable_items(order, current_user) if can_review else []
     seller_links = {
         part.id: notifications.whatsapp_link(
             part.seller.whatsapp,
-            _("Hello %(shop)s, about my order %(number)s on Migrant Mart:",
-              shop=part.seller.shop_name, number=order.number),
+            _(
+                "Hello %(shop)s, about my order %(number)s on Migrant Mart:",
+                shop=part.seller.shop_name,
+                number=order.number,
+            ),
         )
-        for part in order.seller_orders if part.seller.whatsapp
+        for part in order.seller_orders
+        if part.seller.whatsapp
     }
     return render_template(
         "orders/order.html",
@@ -328,10 +364,13 @@ def order_page(number: str):
         reviewable=reviewable,
         seller_links=seller_links,
         card_ok=stripe_available(order.total),
-        can_cancel=order.status == OrderStatus.AWAITING_PAYMENT or (
+        can_cancel=order.status == OrderStatus.AWAITING_PAYMENT
+        or (
             order.status == OrderStatus.PAID
-            and all(p.status in (FulfilmentStatus.NEW, FulfilmentStatus.CANCELLED)
-                    for p in order.seller_orders)
+            and all(
+                p.status in (FulfilmentStatus.NEW, FulfilmentStatus.CANCELLED)
+                for p in order.seller_orders
+            )
         ),
         can_confirm=any(p.status == FulfilmentStatus.SHIPPED for p in order.seller_orders)
         and can_review,
@@ -371,8 +410,9 @@ def pay_by_card(number: str):
     if order.status != OrderStatus.AWAITING_PAYMENT or not stripe_available(order.total):
         flash(_("This order cannot be paid by card now."), "error")
         return redirect(_order_link(order), 303)
-    payment = next((p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE),
-                   None)
+    payment = next(
+        (p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE), None
+    )
     if payment is None or payment.status not in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
         order.payments.append(Payment(provider=PaymentMethod.STRIPE, amount=order.total))
         db.session.commit()
@@ -437,12 +477,13 @@ def review(number: str):
         return redirect(_order_link(order), 303)
     try:
         reviews.add_review(
-            current_user, int(form.order_item_id.data or 0), int(form.rating.data),
+            current_user,
+            int(form.order_item_id.data or 0),
+            int(form.rating.data),
             form.text.data or "",
         )
     except (reviews.ReviewError, ValueError):
-        flash(_("This item cannot be reviewed (already reviewed, or not delivered yet)."),
-              "error")
+        flash(_("This item cannot be reviewed (already reviewed, or not delivered yet)."), "error")
     else:
         flash(_("Thank you for your review!"), "success")
     return redirect(_order_link(order), 303)

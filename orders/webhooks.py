@@ -39,7 +39,8 @@ def stripe_webhook():
 
     try:
         event = parse_webhook(
-            request.get_data(cache=False), request.headers.get("Stripe-Signature"),
+            request.get_data(cache=False),
+            request.headers.get("Stripe-Signature"),
             secret=secret,
         )
         result = handle_event(event)

@@ -12,4 +12,5 @@ if command -v npm >/dev/null 2>&1 && [ ! -f node_modules/vnu-jar/build/dist/vnu.
   npm install --silent --no-audit --no-fund >/dev/null 2>&1 || echo "note: npm install failed; HTML validity tests will be skipped"
 fi
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"

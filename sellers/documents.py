@@ -77,9 +77,7 @@ def upload_document(seller: Seller, kind: str, data: bytes) -> SellerDocument:
     """
     if kind not in KINDS:
         raise NotFound(f"document kind {kind!r}")
-    processed = process_image(
-        data, max_bytes=current_app.config["MAX_IMAGE_BYTES"], prefix=PREFIX
-    )
+    processed = process_image(data, max_bytes=current_app.config["MAX_IMAGE_BYTES"], prefix=PREFIX)
     largest = variant_name(PREFIX, processed.key, max(processed.widths), "jpg")
     name = f"{PREFIX}/{seller.id}/{kind}-{processed.key[:32]}.jpg"
     storage = private_storage()

@@ -68,8 +68,11 @@ class BankAccountChecks:
             raise ValidationError(_l("Choose the bank of this account."))
         if not account_length_ok(bank, field.data or ""):
             raise ValidationError(
-                _l("%(bank)s account numbers have %(n)s digits.", bank=bank,
-                   n=expected_lengths(bank))
+                _l(
+                    "%(bank)s account numbers have %(n)s digits.",
+                    bank=bank,
+                    n=expected_lengths(bank),
+                )
             )
 
     def validate_bank_account_holder(self, field) -> None:
@@ -108,7 +111,6 @@ class ShopForm(BankAccountChecks, RegionPickerMixin, FlaskForm):
     bank_account_holder = StringField(
         _l("Account holder name (as in the passbook)"), validators=[Optional(), Length(max=120)]
     )
-
 
 
 _MOBILE_MESSAGE = _l("Use an Indonesian mobile number, e.g. 0812 3456 7890.")
@@ -156,8 +158,7 @@ class ProfileForm(RegionPickerMixin, FlaskForm):
     )
     country_abroad = StringField(
         _l("Country where you worked"),
-        validators=[DataRequired(message=_l("Write the country, e.g. Malaysia.")),
-                    Length(max=60)],
+        validators=[DataRequired(message=_l("Write the country, e.g. Malaysia.")), Length(max=60)],
         filters=[_strip],
     )
     years_abroad = IntegerField(
@@ -203,8 +204,7 @@ class BankForm(BankAccountChecks, FlaskForm):
     )
     bank_account_holder = StringField(
         _l("Account holder name (as in the passbook)"),
-        validators=[DataRequired(message=_l("Write the name on the account.")),
-                    Length(max=120)],
+        validators=[DataRequired(message=_l("Write the name on the account.")), Length(max=120)],
     )
 
 

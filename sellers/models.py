@@ -78,9 +78,7 @@ class SellerDocument(db.Model):
     __table_args__ = (UniqueConstraint("seller_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seller_id: Mapped[int] = mapped_column(
-        ForeignKey("sellers.id", ondelete="CASCADE"), index=True
-    )
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     storage_key: Mapped[str] = mapped_column(String(200))
     width: Mapped[int] = mapped_column()

@@ -109,8 +109,10 @@ def _enter(key: str):
     missing = onboarding.first_missing_before(key, steps)
     if missing is not None:
         flash(
-            _("Please finish “%(step)s” first. Your shop set-up continues here.",
-              step=missing.title),
+            _(
+                "Please finish “%(step)s” first. Your shop set-up continues here.",
+                step=missing.title,
+            ),
             "info",
         )
         return None, redirect(missing.url)
@@ -163,7 +165,10 @@ def account():
             flash(_("Welcome to Migrant Mart, %(name)s!", name=user.name), "success")
             return _continue()
     return _render(
-        "onboarding/account.html", wizard, 400 if form.errors else 200, form=form,
+        "onboarding/account.html",
+        wizard,
+        400 if form.errors else 200,
+        form=form,
         action_form=None,
     )
 
@@ -240,7 +245,10 @@ def bank():
         flash(_("Your bank account is saved."), "success")
         return _continue()
     return _render(
-        "onboarding/bank.html", wizard, 400 if form.errors else 200, form=form,
+        "onboarding/bank.html",
+        wizard,
+        400 if form.errors else 200,
+        form=form,
         commission=commission_percent(),
     )
 
@@ -305,11 +313,16 @@ def _task_link(task: str, seller: Seller, products: list) -> tuple[str, str] | N
     """Where the seller does a module's practical task that the shop checks from its data."""
     if task == "shop_profile_complete":
         return url_for("onboarding.profile"), _("Open my shop profile")
-    if task in ("product_with_3_photos", "product_title_and_description",
-                "product_priced_with_weight"):
+    if task in (
+        "product_with_3_photos",
+        "product_title_and_description",
+        "product_priced_with_weight",
+    ):
         if products:
-            return (url_for("sellers.edit_product", product_id=products[0].id),
-                    _("Open my product"))
+            return (
+                url_for("sellers.edit_product", product_id=products[0].id),
+                _("Open my product"),
+            )
         return url_for("sellers.new_product"), _("Add my first product")
     if task == progress.FOOD_TASK:
         return url_for("sellers.products"), _("Open my products")
@@ -364,8 +377,7 @@ def review():
         documents=documents_for(wizard.seller),
         kinds=KINDS,
         published=[
-            p for p in catalog.seller_products(wizard.seller)
-            if p.status == ProductStatus.PUBLISHED
+            p for p in catalog.seller_products(wizard.seller) if p.status == ProductStatus.PUBLISHED
         ],
         action_form=EmptyForm(),
         can_send=wizard.seller.status in (SellerStatus.DRAFT, SellerStatus.REJECTED),

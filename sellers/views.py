@@ -107,8 +107,7 @@ def submit_shop():
             flash(_("Thank you! Our team will check your shop soon."), "success")
         except onboarding.NotReady as exc:
             flash(
-                _("Before your shop can be checked, finish “%(step)s”.",
-                  step=exc.missing[0].title),
+                _("Before your shop can be checked, finish “%(step)s”.", step=exc.missing[0].title),
                 "error",
             )
             return redirect(exc.missing[0].url)

@@ -117,8 +117,10 @@ def approve_seller(seller_id: int):
     except seller_services.ShopError:
         flash(_("That change is not allowed for this shop."), "error")
     else:
-        flash(_("Shop %(name)s is verified. The seller has been told.", name=seller.shop_name),
-              "success")
+        flash(
+            _("Shop %(name)s is verified. The seller has been told.", name=seller.shop_name),
+            "success",
+        )
     return redirect(url_for("admin.sellers"))
 
 
@@ -137,8 +139,10 @@ def reject_seller(seller_id: int):
         db.session.rollback()
         flash(_("That change is not allowed for this shop."), "error")
         return redirect(url_for("admin.seller_detail", seller_id=seller.id))
-    flash(_("Shop %(name)s is rejected. The seller has been told why.", name=seller.shop_name),
-          "success")
+    flash(
+        _("Shop %(name)s is rejected. The seller has been told why.", name=seller.shop_name),
+        "success",
+    )
     return redirect(url_for("admin.sellers"))
 
 

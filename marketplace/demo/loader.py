@@ -76,7 +76,8 @@ def _ensure_trained(seller: Seller) -> None:
     itself skips it.
     """
     required = [
-        slug for slug in current_app.config.get("REQUIRED_TRAINING_MODULES") or []
+        slug
+        for slug in current_app.config.get("REQUIRED_TRAINING_MODULES") or []
         if get_module(slug) is not None
     ]
     if required:

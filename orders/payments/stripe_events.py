@@ -98,9 +98,7 @@ def _locked(statement):
     result ("already_paid") instead of failing its compare-and-set. SQLite ignores the clause
     (it serialises writers anyway).
     """
-    return db.session.scalar(
-        statement.with_for_update().execution_options(populate_existing=True)
-    )
+    return db.session.scalar(statement.with_for_update().execution_options(populate_existing=True))
 
 
 def _locate_session(session: dict) -> tuple[Order, Payment] | tuple[None, None]:
@@ -118,9 +116,7 @@ def _locate_session(session: dict) -> tuple[Order, Payment] | tuple[None, None]:
         # start() stored the session id but the request's commit was lost: the metadata, which
         # only we write and Stripe returns signed, still names the Payment.
         payment_id = _int(metadata.get("payment_id"))
-        candidate = (
-            _locked(select(Payment).where(Payment.id == payment_id)) if payment_id else None
-        )
+        candidate = _locked(select(Payment).where(Payment.id == payment_id)) if payment_id else None
         if (
             candidate is not None
             and candidate.provider == PROVIDER
@@ -134,8 +130,9 @@ def _locate_session(session: dict) -> tuple[Order, Payment] | tuple[None, None]:
     order = payment.order
     order_id = _int(metadata.get("order_id"))
     if order_id is not None and order_id != order.id:
-        log.error("stripe session %s names order %s but belongs to %s",
-                  session_id, order_id, order.id)
+        log.error(
+            "stripe session %s names order %s but belongs to %s", session_id, order_id, order.id
+        )
         return None, None
     return order, payment
 
@@ -182,8 +179,12 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
     if outcome == "expired":
         if payment.status != PaymentStatus.UNPAID:
             return STALE
-        transition(payment, PaymentStatus.FAILED, machine="payment",
-                   note=f"{note}: checkout session expired unpaid")
+        transition(
+            payment,
+            PaymentStatus.FAILED,
+            machine="payment",
+            note=f"{note}: checkout session expired unpaid",
+        )
         return ABANDONED
     if outcome == "failed":
         if payment.status not in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING):
@@ -192,7 +193,9 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
         return FAILED
     if not _amount_matches(order, session):
         settlement.audit(
-            None, "payment.amount_mismatch", order.number,
+            None,
+            "payment.amount_mismatch",
+            order.number,
             f"stripe {session_id}: {session.get('amount_total')} {session.get('currency')}, "
             f"expected {order.total * MINOR_UNITS} {CURRENCY}",
         )
@@ -215,13 +218,17 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
         # would fail on the order's payment status and the money would go unrecorded.
         transition(payment, PaymentStatus.PAID, machine="payment", note=note)
         payment.provider_payment_id = _intent_id(session)
-        settlement.audit(None, "payment.after_close", order.number,
-                         f"stripe paid {order.total} while payment was {order.payment_status}: "
-                         "refund it")
+        settlement.audit(
+            None,
+            "payment.after_close",
+            order.number,
+            f"stripe paid {order.total} while payment was {order.payment_status}: refund it",
+        )
         return PAID_AFTER_CLOSE
     was_open = order.status == OrderStatus.AWAITING_PAYMENT
     settlement.settle_paid(
-        order, payment,
+        order,
+        payment,
         amount=session["amount_total"] // MINOR_UNITS,
         provider_payment_id=_intent_id(session),
         note=note,
@@ -280,8 +287,7 @@ def _on_charge_refunded(event_type: str, charge: dict) -> str:
         return STALE
     added = refunded - payment.refunded_amount
     target = (
-        PaymentStatus.REFUNDED if refunded >= payment.amount
-        else PaymentStatus.PARTIALLY_REFUNDED
+        PaymentStatus.REFUNDED if refunded >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
     )
     note = f"stripe {charge.get('id', '')}: Rp {refunded} refunded in total"
     payment.refunded_amount = refunded
@@ -289,7 +295,9 @@ def _on_charge_refunded(event_type: str, charge: dict) -> str:
     if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
         transition(order, target, machine="payment", field="payment_status", note=note)
     settlement.audit(
-        None, "refund.provider", order.number,
+        None,
+        "refund.provider",
+        order.number,
         f"Stripe refunded Rp {added} not recorded here (Rp {refunded} in total): "
         "check the seller ledger",
     )
@@ -317,8 +325,12 @@ def _parts(event: dict) -> tuple[str, str, dict]:
     event_type = event.get("type") if isinstance(event, dict) else None
     data = event.get("data") if isinstance(event, dict) else None
     obj = data.get("object") if isinstance(data, dict) else None
-    if not (isinstance(event_id, str) and event_id and isinstance(event_type, str)
-            and isinstance(obj, dict)):
+    if not (
+        isinstance(event_id, str)
+        and event_id
+        and isinstance(event_type, str)
+        and isinstance(obj, dict)
+    ):
         raise MalformedEvent("not a Stripe event")
     return event_id[:255], event_type[:80], obj
 
@@ -337,11 +349,14 @@ def _record(event_id: str, event_type: str, obj: dict, event: dict) -> PaymentEv
 
 
 def _seen(event_id: str) -> bool:
-    return db.session.scalar(
-        select(PaymentEvent.id).where(
-            PaymentEvent.provider == PROVIDER, PaymentEvent.event_id == event_id
+    return (
+        db.session.scalar(
+            select(PaymentEvent.id).where(
+                PaymentEvent.provider == PROVIDER, PaymentEvent.event_id == event_id
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def handle_event(event: dict) -> str:

@@ -174,14 +174,20 @@ class StripeProvider:
             if session.get("status") == "open" and session.get("url"):
                 return Redirect(session["url"])
             raise PaymentError("This card payment has ended. Please start a new payment.")
-        if not (self.min_amount <= order.total
-                and (self.max_amount is None or order.total <= int(self.max_amount))):
+        if not (
+            self.min_amount <= order.total
+            and (self.max_amount is None or order.total <= int(self.max_amount))
+        ):
             raise PaymentError("This amount cannot be paid by card; please use bank transfer.")
         lines = self.line_items(order)
         sent = sum(line["price_data"]["unit_amount"] * line["quantity"] for line in lines)
         if sent != to_minor(order.total):
-            log.error("order %s: line items sum to %s, total is %s", order.number, sent,
-                      to_minor(order.total))
+            log.error(
+                "order %s: line items sum to %s, total is %s",
+                order.number,
+                sent,
+                to_minor(order.total),
+            )
             raise PaymentError("The order total could not be confirmed. Please contact us.")
         metadata = {
             "order_id": str(order.id),

@@ -41,6 +41,7 @@ RESERVED_IDS = frozenset({"main", "q", "toc", "task", "quiz", "lang-label", "les
 
 # --- sanitising -------------------------------------------------------------------------------
 
+# fmt: off
 _SVG_TAGS = {
     "svg", "g", "defs", "marker", "rect", "circle", "ellipse", "line", "polyline", "polygon",
     "path", "text", "tspan", "title", "desc",
@@ -70,6 +71,7 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "ol": {"start"},
     **{tag: set(_SVG_ATTRIBUTES) for tag in _SVG_TAGS},
 }
+# fmt: on
 _TABLE_ALIGN = re.compile(r'<(th|td) style="text-align: (left|right|center);?">')
 
 
@@ -207,7 +209,7 @@ def split_front_matter(source: str, name: str = "<content>") -> tuple[dict, str]
         meta = tomllib.loads(match.group("toml"))
     except tomllib.TOMLDecodeError as error:
         raise ContentError(f"{name}: front matter is not valid TOML: {error}") from error
-    return meta, source[match.end():]
+    return meta, source[match.end() :]
 
 
 def split_lessons(body: str) -> tuple[str, list[tuple[str, str]]]:
@@ -260,8 +262,10 @@ def _parse_quiz(raw, name: str) -> tuple[Question, ...]:
             raise ContentError(f"{name}: quiz question {number} lacks {error}") from error
         if len(choices) < 2:
             raise ContentError(f"{name}: quiz question {number} needs at least two choices")
-        if not isinstance(answer, int) or isinstance(answer, bool) or not (
-            0 <= answer < len(choices)
+        if (
+            not isinstance(answer, int)
+            or isinstance(answer, bool)
+            or not (0 <= answer < len(choices))
         ):
             raise ContentError(f"{name}: quiz question {number}: answer is not a choice index")
         questions.append(question)

@@ -188,9 +188,7 @@ def check_product_with_3_photos(user: User, progress: ModuleProgress | None = No
     return db.session.scalar(query) is not None
 
 
-def check_product_title_and_description(
-    user: User, progress: ModuleProgress | None = None
-) -> bool:
+def check_product_title_and_description(user: User, progress: ModuleProgress | None = None) -> bool:
     """A title of 20–80 characters (searchable, not stuffed) and a description of ≥ 150."""
     title_length = func.length(func.trim(Product.title))
     return _has_product(

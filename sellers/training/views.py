@@ -138,8 +138,7 @@ def task(slug: str):
         try:
             progress.confirm_task(current_user, slug)
         except progress.TaskError:
-            flash(_("This task is checked from your shop: do it there, then check again."),
-                  "error")
+            flash(_("This task is checked from your shop: do it there, then check again."), "error")
         else:
             flash(_("Thank you! The task is marked as done."), "success")
     return redirect(url_for("learn.module", slug=module.slug, _anchor="task"))

@@ -101,8 +101,16 @@ def live_server(tmp_path_factory):
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(base / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
     process = subprocess.Popen(
-        [str(gunicorn), "--workers", "1", "--threads", "8", "--bind", f"127.0.0.1:{port}",
-         "marketplace:create_app()"],
+        [
+            str(gunicorn),
+            "--workers",
+            "1",
+            "--threads",
+            "8",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "marketplace:create_app()",
+        ],
         cwd=ROOT,
         env={**os.environ, **settings, "MARKETPLACE_ENV": "development"},
         stdout=log,

@@ -35,9 +35,7 @@ def _click_and_wait(page, locator, url_pattern: str) -> None:
 
 
 def _upload_document(page, heading: str, path) -> None:
-    section = page.locator("section.panel").filter(
-        has=page.get_by_role("heading", name=heading)
-    )
+    section = page.locator("section.panel").filter(has=page.get_by_role("heading", name=heading))
     section.get_by_label(heading).set_input_files(str(path))
     with page.expect_navigation():
         section.get_by_role("button", name="Upload").click()
@@ -111,9 +109,7 @@ def test_new_seller_onboards_and_the_admin_approves(browser, live_server, tmp_pa
     assert page.get_by_text("15 digits").count() == 1
     check(page, "bank-error")
     page.get_by_label("Account number").fill("0021-01-000123-50-1")
-    _click_and_wait(
-        page, page.get_by_role("button", name="Save and continue"), r"/sell/documents$"
-    )
+    _click_and_wait(page, page.get_by_role("button", name="Save and continue"), r"/sell/documents$")
 
     # Documents: a KTP and a returnee document, photographed and uploaded.
     assert page.get_by_text("Step 4 of 7").count() == 1
@@ -167,9 +163,7 @@ def test_new_seller_onboards_and_the_admin_approves(browser, live_server, tmp_pa
     check(page, "product")
     with page.expect_navigation():
         page.get_by_role("button", name=f"Publish {PRODUCT_TITLE}").click()
-    _click_and_wait(
-        page, page.get_by_role("link", name="Next: Check and send"), r"/sell/review$"
-    )
+    _click_and_wait(page, page.get_by_role("link", name="Next: Check and send"), r"/sell/review$")
     assert page.get_by_text("Step 7 of 7").count() == 1
     assert page.get_by_text(shop_name).count() >= 1
     check(page, "review")

@@ -61,13 +61,25 @@ class PageChecks:
         if not vnu_available():
             return []
         result = subprocess.run(
-            ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json",
-             *map(str, self.files)],
-            capture_output=True, text=True, timeout=120,
+            [
+                "java",
+                "-jar",
+                str(VNU_JAR),
+                "--errors-only",
+                "--format",
+                "json",
+                *map(str, self.files),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-        return [(m.get("url", "").rsplit("/", 1)[-1], m.get("lastLine"), m["message"])
-                for m in messages if m.get("type") == "error"]
+        return [
+            (m.get("url", "").rsplit("/", 1)[-1], m.get("lastLine"), m["message"])
+            for m in messages
+            if m.get("type") == "error"
+        ]
 
 
 def _receipt(path) -> None:

@@ -198,23 +198,27 @@ class FakeStripe:
 
     # --- what the buyer does on Stripe's page ----------------------------------------------
 
-    def complete(self, session_id: str, *, payment_status: str = "paid",
-                 intent_status: str | None = None) -> dict:
+    def complete(
+        self, session_id: str, *, payment_status: str = "paid", intent_status: str | None = None
+    ) -> dict:
         """The buyer paid (or started a delayed payment): the session completes with an intent."""
         with self._lock:
             session = self.sessions[session_id]
             intent_id = session["payment_intent"] or self._new_id("pi")
             intent = copy.deepcopy(PAYMENT_INTENT_SHAPE)
             intent.update(
-                id=intent_id, amount=session["amount_total"], currency=session["currency"],
-                created=int(time.time()), metadata=dict(session["metadata"]),
-                status=intent_status or ("succeeded" if payment_status == "paid"
-                                         else "processing"),
+                id=intent_id,
+                amount=session["amount_total"],
+                currency=session["currency"],
+                created=int(time.time()),
+                metadata=dict(session["metadata"]),
+                status=intent_status or ("succeeded" if payment_status == "paid" else "processing"),
                 amount_received=session["amount_total"] if payment_status == "paid" else 0,
             )
             self.intents[intent_id] = intent
-            session.update(status="complete", payment_status=payment_status,
-                           payment_intent=intent_id)
+            session.update(
+                status="complete", payment_status=payment_status, payment_intent=intent_id
+            )
             return copy.deepcopy(session)
 
     def expire(self, session_id: str) -> dict:
@@ -228,19 +232,26 @@ class FakeStripe:
         charge = copy.deepcopy(CHARGE_SHAPE)
         charge.update(
             id="ch_" + session["payment_intent"].removeprefix("pi_"),
-            amount=session["amount_total"], amount_captured=session["amount_total"],
-            amount_refunded=amount_refunded, currency=session["currency"],
+            amount=session["amount_total"],
+            amount_captured=session["amount_total"],
+            amount_refunded=amount_refunded,
+            currency=session["currency"],
             payment_intent=session["payment_intent"],
             refunded=amount_refunded >= session["amount_total"],
         )
         return charge
 
-    def event(self, event_type: str, obj: dict, *, created: int | None = None,
-              log: bool = True) -> dict:
+    def event(
+        self, event_type: str, obj: dict, *, created: int | None = None, log: bool = True
+    ) -> dict:
         """An event in Stripe's envelope; logged for ``GET /v1/events`` unless told not to."""
         event = copy.deepcopy(EVENT_SHAPE)
-        event.update(id=self._new_id("evt"), type=event_type, created=created or int(time.time()),
-                     data={"object": copy.deepcopy(obj)})
+        event.update(
+            id=self._new_id("evt"),
+            type=event_type,
+            created=created or int(time.time()),
+            data={"object": copy.deepcopy(obj)},
+        )
         if log:
             with self._lock:
                 self.events.append(event)
@@ -248,8 +259,14 @@ class FakeStripe:
 
     # --- the API ---------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, params: dict, idempotency_key: str | None,
-               authorization: str | None) -> tuple[int, dict]:
+    def handle(
+        self,
+        method: str,
+        path: str,
+        params: dict,
+        idempotency_key: str | None,
+        authorization: str | None,
+    ) -> tuple[int, dict]:
         with self._lock:
             self.requests.append(Recorded(method, path, params, idempotency_key, authorization))
             if authorization != f"Bearer {API_KEY}":
@@ -284,8 +301,9 @@ class FakeStripe:
     def _create_session(self, params: dict) -> dict:
         session_id = self._new_id("cs")
         lines = params.get("line_items") or []
-        total = sum(int(line["price_data"]["unit_amount"]) * int(line["quantity"])
-                    for line in lines)
+        total = sum(
+            int(line["price_data"]["unit_amount"]) * int(line["quantity"]) for line in lines
+        )
         now = int(time.time())
         session = copy.deepcopy(SESSION_SHAPE)
         session.update(
@@ -313,9 +331,13 @@ class FakeStripe:
             return 400, _error("invalid_request_error", "This PaymentIntent has no charge")
         refund = copy.deepcopy(REFUND_SHAPE)
         refund.update(
-            id=self._new_id("re"), amount=int(params["amount"]), currency=intent["currency"],
-            charge="ch_" + intent["id"].removeprefix("pi_"), created=int(time.time()),
-            metadata=dict(params.get("metadata") or {}), payment_intent=intent["id"],
+            id=self._new_id("re"),
+            amount=int(params["amount"]),
+            currency=intent["currency"],
+            charge="ch_" + intent["id"].removeprefix("pi_"),
+            created=int(time.time()),
+            metadata=dict(params.get("metadata") or {}),
+            payment_intent=intent["id"],
         )
         self.refunds.append(refund)
         return 200, copy.deepcopy(refund)
@@ -327,8 +349,12 @@ class FakeStripe:
             e for e in self.events if e["created"] >= gte and (not types or e["type"] in types)
         ]
         found.sort(key=lambda e: e["created"], reverse=True)  # newest first, as Stripe lists
-        return {"object": "list", "data": copy.deepcopy(found), "has_more": False,
-                "url": "/v1/events"}
+        return {
+            "object": "list",
+            "data": copy.deepcopy(found),
+            "has_more": False,
+            "url": "/v1/events",
+        }
 
 
 def _error(kind: str, message: str) -> dict:
@@ -363,7 +389,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = parts.query
         params = decode_form(parse_qsl(body, keep_blank_values=True))
         status, payload = self.stripe.handle(
-            method, parts.path, params, self.headers.get("Idempotency-Key"),
+            method,
+            parts.path,
+            params,
+            self.headers.get("Idempotency-Key"),
             self.headers.get("Authorization"),
         )
         data = json.dumps(payload).encode()

@@ -53,9 +53,7 @@ def files_under(root: Path) -> list[Path]:
 # --- receipts --------------------------------------------------------------------------------
 
 
-def test_receipt_is_stored_privately_as_one_jpeg_and_stops_the_clock(
-    app_ctx, private_root, client
-):
+def test_receipt_is_stored_privately_as_one_jpeg_and_stops_the_clock(app_ctx, private_root, client):
     order = transfer_order()
     payment = bank_transfer.upload_receipt(order, jpeg_bytes(1600, 1200), "IMG_2041.jpg")
 
@@ -178,9 +176,12 @@ def test_confirm_pays_the_order_once(app_ctx, private_root, admin, mails):
     assert again.value.code == "already_paid"
     assert ledger_rows(seller) == 2
     assert ledger.balance(seller.id) == part.payout_amount
-    assert db.session.scalar(
-        select(func.count(AuditEvent.id)).where(AuditEvent.action == "transfer.confirmed")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "transfer.confirmed")
+        )
+        == 1
+    )
 
 
 def test_confirm_without_a_receipt_is_allowed(app_ctx, admin, mails):
@@ -275,4 +276,3 @@ def test_receipt_file_survives_nothing_when_the_commit_fails(app_ctx, private_ro
         bank_transfer.upload_receipt(order, jpeg_bytes(), "r.jpg")
     assert files_under(private_root) == []
     assert db.session.get(Order, order.id).payments[0].receipt_key == ""
-

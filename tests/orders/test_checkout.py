@@ -33,8 +33,9 @@ def address(**overrides) -> Address:
 
 
 def cheapest(product, destination="32") -> str:
-    options = shipping.rates().options(product.seller.province_code, destination,
-                                       product.weight_grams)
+    options = shipping.rates().options(
+        product.seller.province_code, destination, product.weight_grams
+    )
     return options[0].service
 
 
@@ -69,9 +70,10 @@ def test_place_order_computes_everything_on_the_server(app_ctx):
     db.session.refresh(b)
     assert (a.stock, b.stock) == (3, 2)
     assert order.status == OrderStatus.AWAITING_PAYMENT
-    assert db.session.scalar(
-        select(func.count(OrderEvent.id)).where(OrderEvent.order_id == order.id)
-    ) == 1
+    assert (
+        db.session.scalar(select(func.count(OrderEvent.id)).where(OrderEvent.order_id == order.id))
+        == 1
+    )
 
 
 def test_commission_is_five_percent_rounded_half_up(app_ctx):
@@ -83,8 +85,13 @@ def test_commission_is_five_percent_rounded_half_up(app_ctx):
 def test_more_than_stock_is_refused_and_nothing_changes(app_ctx):
     a = make_product(stock=2)
     with pytest.raises(CheckoutError) as error:
-        place_order(buyer=None, quantities={a.id: 3}, address=address(),
-                    services={a.seller_id: cheapest(a)}, payment_method="bank_transfer")
+        place_order(
+            buyer=None,
+            quantities={a.id: 3},
+            address=address(),
+            services={a.seller_id: cheapest(a)},
+            payment_method="bank_transfer",
+        )
     assert error.value.code == "out_of_stock"
     db.session.refresh(a)
     assert a.stock == 2
@@ -98,8 +105,13 @@ def test_a_later_item_out_of_stock_rolls_back_the_earlier_ones(app_ctx):
     b.stock = 0  # sold out after it went into the cart
     db.session.commit()
     with pytest.raises(CheckoutError):
-        place_order(buyer=None, quantities={a.id: 1, b.id: 1}, address=address(),
-                    services={seller.id: cheapest(a)}, payment_method="bank_transfer")
+        place_order(
+            buyer=None,
+            quantities={a.id: 1, b.id: 1},
+            address=address(),
+            services={seller.id: cheapest(a)},
+            payment_method="bank_transfer",
+        )
     db.session.refresh(a)
     assert a.stock == 5
 
@@ -111,20 +123,35 @@ def test_a_later_item_out_of_stock_rolls_back_the_earlier_ones(app_ctx):
 def test_bad_address_is_refused(app_ctx, overrides, code):
     a = make_product()
     with pytest.raises(CheckoutError) as error:
-        place_order(buyer=None, quantities={a.id: 1}, address=address(**overrides),
-                    services={a.seller_id: cheapest(a)}, payment_method="bank_transfer")
+        place_order(
+            buyer=None,
+            quantities={a.id: 1},
+            address=address(**overrides),
+            services={a.seller_id: cheapest(a)},
+            payment_method="bank_transfer",
+        )
     assert error.value.code == code
 
 
 def test_unknown_courier_and_card_without_keys_are_refused(app_ctx):
     a = make_product()
     with pytest.raises(CheckoutError) as error:
-        place_order(buyer=None, quantities={a.id: 1}, address=address(),
-                    services={a.seller_id: "teleport"}, payment_method="bank_transfer")
+        place_order(
+            buyer=None,
+            quantities={a.id: 1},
+            address=address(),
+            services={a.seller_id: "teleport"},
+            payment_method="bank_transfer",
+        )
     assert error.value.code == "shipping"
     with pytest.raises(CheckoutError) as error:
-        place_order(buyer=None, quantities={a.id: 1}, address=address(),
-                    services={a.seller_id: cheapest(a)}, payment_method="stripe")
+        place_order(
+            buyer=None,
+            quantities={a.id: 1},
+            address=address(),
+            services={a.seller_id: cheapest(a)},
+            payment_method="stripe",
+        )
     assert error.value.code == "payment_method"
 
 
@@ -170,8 +197,11 @@ def test_guest_cart_is_merged_into_the_account_at_login(client):
 
 def test_cross_site_add_to_cart_is_refused(client):
     a = make_product()
-    response = client.post("/cart/items", data={"product_id": a.id, "quantity": 1},
-                           headers={"Sec-Fetch-Site": "cross-site"})
+    response = client.post(
+        "/cart/items",
+        data={"product_id": a.id, "quantity": 1},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
     assert response.status_code == 400
     assert carts.SessionStore({}).items() == {}
 
@@ -187,10 +217,18 @@ def test_bad_quantity_gives_a_message_not_an_error(client):
 def _address_form(client, **overrides):
     token = csrf_from(client.get("/checkout").get_data(as_text=True))
     data = {
-        "csrf_token": token, "step": "address", "contact_name": "Dewi Lestari",
-        "email": "dewi@example.id", "phone": "0812 3456 7890", "province_code": "32",
-        "regency_code": "32.73", "district_code": "32.73.01", "village_code": BUYER_VILLAGE,
-        "street": "Jl. Merdeka No. 5", "rt_rw": "003/007", "postal_code": "40152",
+        "csrf_token": token,
+        "step": "address",
+        "contact_name": "Dewi Lestari",
+        "email": "dewi@example.id",
+        "phone": "0812 3456 7890",
+        "province_code": "32",
+        "regency_code": "32.73",
+        "district_code": "32.73.01",
+        "village_code": BUYER_VILLAGE,
+        "street": "Jl. Merdeka No. 5",
+        "rt_rw": "003/007",
+        "postal_code": "40152",
     }
     data.update(overrides)
     return client.post("/checkout", data=data)
@@ -207,11 +245,17 @@ def test_guest_checkout_end_to_end_with_bank_transfer(client, app_ctx):
     import re
 
     total = re.search(r'name="expected_total" value="(\d+)"', page).group(1)
-    response = client.post("/checkout", data={
-        "csrf_token": token, "step": "shipping", f"service-{a.seller_id}": service,
-        "payment_method": "bank_transfer", "expected_total": total,
-        "price": "1",  # ignored: prices never come from the browser
-    })
+    response = client.post(
+        "/checkout",
+        data={
+            "csrf_token": token,
+            "step": "shipping",
+            f"service-{a.seller_id}": service,
+            "payment_method": "bank_transfer",
+            "expected_total": total,
+            "price": "1",  # ignored: prices never come from the browser
+        },
+    )
     assert response.status_code == 303
     order = db.session.scalar(select(Order))
     assert order.total == int(total) and order.items_total == 50000
@@ -231,11 +275,16 @@ def test_changed_courier_without_seeing_the_total_is_not_placed(client):
     _address_form(client)
     page = client.get("/checkout?step=shipping").get_data(as_text=True)
     options = shipping.rates().options(a.seller.province_code, "32", a.weight_grams)
-    response = client.post("/checkout", data={
-        "csrf_token": csrf_from(page), "step": "shipping",
-        f"service-{a.seller_id}": options[-1].service, "payment_method": "bank_transfer",
-        "expected_total": "1",
-    })
+    response = client.post(
+        "/checkout",
+        data={
+            "csrf_token": csrf_from(page),
+            "step": "shipping",
+            f"service-{a.seller_id}": options[-1].service,
+            "payment_method": "bank_transfer",
+            "expected_total": "1",
+        },
+    )
     assert response.status_code == 400
     assert "total changed" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Order.id))) == 0
@@ -255,8 +304,13 @@ def test_wrong_postal_code_rerenders_with_input_kept(client):
 def test_another_buyers_order_is_404(client):
     a = make_product()
     owner = make_user(email="owner@example.id")
-    order = place_order(buyer=owner, quantities={a.id: 1}, address=address(),
-                        services={a.seller_id: cheapest(a)}, payment_method="bank_transfer")
+    order = place_order(
+        buyer=owner,
+        quantities={a.id: 1},
+        address=address(),
+        services={a.seller_id: cheapest(a)},
+        payment_method="bank_transfer",
+    )
     make_user(email="other@example.id")
     login(client, "other@example.id")
     assert client.get(f"/orders/{order.number}").status_code == 404
@@ -267,8 +321,13 @@ def test_guest_order_opens_with_its_signed_link_only(client, app_ctx):
     from orders.access import guest_token
 
     a = make_product()
-    order = place_order(buyer=None, quantities={a.id: 1}, address=address(),
-                        services={a.seller_id: cheapest(a)}, payment_method="bank_transfer")
+    order = place_order(
+        buyer=None,
+        quantities={a.id: 1},
+        address=address(),
+        services={a.seller_id: cheapest(a)},
+        payment_method="bank_transfer",
+    )
     with app_ctx.test_request_context():
         token = guest_token(order)
     assert client.get(f"/orders/{order.number}").status_code == 404
@@ -279,8 +338,13 @@ def test_guest_order_opens_with_its_signed_link_only(client, app_ctx):
 def test_account_orders_lists_the_buyers_orders(client):
     a = make_product()
     buyer = make_user(email="dewi@example.id")
-    order = place_order(buyer=buyer, quantities={a.id: 1}, address=address(),
-                        services={a.seller_id: cheapest(a)}, payment_method="bank_transfer")
+    order = place_order(
+        buyer=buyer,
+        quantities={a.id: 1},
+        address=address(),
+        services={a.seller_id: cheapest(a)},
+        payment_method="bank_transfer",
+    )
     login(client, "dewi@example.id")
     assert order.number in client.get("/account/orders").get_data(as_text=True)
     assert get_csrf(client, f"/orders/{order.number}")

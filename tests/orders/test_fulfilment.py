@@ -124,7 +124,8 @@ def test_pack_then_ship_tells_the_buyer_courier_and_tracking(app_ctx, mails):
     assert (part.courier, part.tracking_number) == ("J&T Express", "JP1234567890")
     assert part.shipped_at is not None
     moves = db.session.scalars(
-        select(OrderEvent.to_status).where(OrderEvent.seller_order_id == part.id)
+        select(OrderEvent.to_status)
+        .where(OrderEvent.seller_order_id == part.id)
         .order_by(OrderEvent.id)
     ).all()
     assert moves == ["new", "packed", "shipped"]
@@ -266,9 +267,12 @@ def test_seller_cancel_of_a_card_order_refunds_through_the_provider(app_ctx, mai
     db.session.expire_all()
     assert order.status == OrderStatus.PAID  # the other shop's part still goes out
     assert order.payment_status == PaymentStatus.PARTIALLY_REFUNDED
-    assert db.session.scalar(
-        select(func.count(AuditEvent.id)).where(AuditEvent.action == "refund.manual")
-    ) == 0
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "refund.manual")
+        )
+        == 0
+    )
 
 
 def test_a_failed_card_refund_changes_nothing(app_ctx, mails, card):
@@ -330,7 +334,8 @@ def test_confirm_received_delivers_shipped_parts_and_completes_the_order(app_ctx
     assert part_b.status == FulfilmentStatus.DELIVERED
     assert order.status == OrderStatus.COMPLETED
     assert {to for to, subject, _ in mails if "received" in subject} == {
-        first.owner.email, second.owner.email
+        first.owner.email,
+        second.owner.email,
     }
 
 
@@ -387,9 +392,12 @@ def test_buyer_cancels_a_paid_order_before_packing(app_ctx, mails):
     assert order.status == OrderStatus.CANCELLED
     assert order.payment_status == PaymentStatus.REFUNDED
     assert ledger.balance(seller.id) == 0
-    assert db.session.scalar(
-        select(func.count(AuditEvent.id)).where(AuditEvent.action == "refund.manual")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "refund.manual")
+        )
+        == 1
+    )
     [(to, subject, body)] = mails
     assert to == seller.owner.email and order.number in subject and "not send" in body
 

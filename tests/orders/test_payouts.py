@@ -79,8 +79,12 @@ def test_cancelled_parts_are_not_payable_and_adjustments_are(app_ctx):
     fulfilment.seller_cancel(part, seller.owner, "Stok habis")
     assert payouts.payable_balance(seller.id) == 0
     db.session.add(
-        LedgerEntry(seller_id=seller.id, kind=LedgerKind.ADJUSTMENT, amount=7500,
-                    reference="ongkir dikembalikan")
+        LedgerEntry(
+            seller_id=seller.id,
+            kind=LedgerKind.ADJUSTMENT,
+            amount=7500,
+            reference="ongkir dikembalikan",
+        )
     )
     db.session.commit()
     assert payouts.payable_balance(seller.id) == 7500
@@ -88,8 +92,9 @@ def test_cancelled_parts_are_not_payable_and_adjustments_are(app_ctx):
 
 def test_batch_pays_each_seller_once_with_a_negative_ledger_entry(app_ctx, admin):
     aminah = make_seller(**BANK)
-    budi = make_seller(bank_name="BNI", bank_account_number="99887766",
-                       bank_account_holder="Budi Santoso")
+    budi = make_seller(
+        bank_name="BNI", bank_account_number="99887766", bank_account_holder="Budi Santoso"
+    )
     a1, a2 = delivered(aminah, 50000), delivered(aminah, 20000)
     b1 = delivered(budi, 40000)
     paid_order((make_product(budi), 1))  # paid, not delivered: stays for a later batch
@@ -103,8 +108,11 @@ def test_batch_pays_each_seller_once_with_a_negative_ledger_entry(app_ctx, admin
     assert by_seller[aminah.id].amount == a1.payout_amount + a2.payout_amount
     assert by_seller[budi.id].amount == b1.payout_amount
     assert result.total == a1.payout_amount + a2.payout_amount + b1.payout_amount
-    assert (by_seller[budi.id].bank_name, by_seller[budi.id].bank_account_number,
-            by_seller[budi.id].bank_account_holder) == ("BNI", "99887766", "Budi Santoso")
+    assert (
+        by_seller[budi.id].bank_name,
+        by_seller[budi.id].bank_account_number,
+        by_seller[budi.id].bank_account_holder,
+    ) == ("BNI", "99887766", "Budi Santoso")
     entries = db.session.scalars(
         select(LedgerEntry).where(LedgerEntry.kind == LedgerKind.PAYOUT)
     ).all()
@@ -122,9 +130,12 @@ def test_batch_pays_each_seller_once_with_a_negative_ledger_entry(app_ctx, admin
     again = payouts.create_batch(admin)
     assert again.batch is None and again.skipped == []
     assert count(PayoutBatch) == 1 and count(Payout) == 2
-    assert db.session.scalar(
-        select(func.count(LedgerEntry.id)).where(LedgerEntry.kind == LedgerKind.PAYOUT)
-    ) == 2
+    assert (
+        db.session.scalar(
+            select(func.count(LedgerEntry.id)).where(LedgerEntry.kind == LedgerKind.PAYOUT)
+        )
+        == 2
+    )
 
 
 def test_sellers_without_a_bank_account_are_skipped_and_reported(app_ctx, admin):
@@ -182,9 +193,12 @@ def test_bank_reference_marks_the_batch_paid(app_ctx, admin):
     db.session.expire_all()
     assert batch.bank_reference == "BRI-TRX-20260512-002"
     assert batch.paid_at == first_paid_at
-    assert db.session.scalar(
-        select(func.count(AuditEvent.id)).where(AuditEvent.action == "payout.paid")
-    ) == 2
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "payout.paid")
+        )
+        == 2
+    )
 
     [payout] = payouts.payouts_for_seller(seller.id)
     assert payout.batch.bank_reference == "BRI-TRX-20260512-002"

@@ -83,7 +83,9 @@ def test_only_delivered_items_can_be_reviewed(app_ctx):
     review = reviews.add_review(buyer, item.id, 4, "  Manis, wangi aren.  ")
     assert (review.rating, review.text) == (4, "Manis, wangi aren.")
     assert (review.product_id, review.seller_id, review.buyer_id) == (
-        product.id, product.seller_id, buyer.id,
+        product.id,
+        product.seller_id,
+        buyer.id,
     )
     assert reviews.reviewable_items(order, buyer) == []
 
@@ -141,8 +143,12 @@ def test_a_review_that_lands_between_check_and_commit_is_refused_cleanly(bought)
         with db.engine.begin() as other:
             other.execute(
                 insert(Review).values(
-                    order_item_id=item.id, product_id=product.id, seller_id=product.seller_id,
-                    buyer_id=buyer.id, rating=3, text="the other tab",
+                    order_item_id=item.id,
+                    product_id=product.id,
+                    seller_id=product.seller_id,
+                    buyer_id=buyer.id,
+                    rating=3,
+                    text="the other tab",
                 )
             )
 

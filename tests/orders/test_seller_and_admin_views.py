@@ -47,8 +47,9 @@ def admin(app_ctx):
 
 def paid_order(seller, quantity: int = 2, **kwargs) -> Order:
     buyer = make_user(name="Dewi Lestari")
-    order = make_order([(make_product(seller, title="Gula Semut 250 g"), quantity)],
-                       buyer=buyer, **kwargs)
+    order = make_order(
+        [(make_product(seller, title="Gula Semut 250 g"), quantity)], buyer=buyer, **kwargs
+    )
     settlement.settle_paid(order, order.payments[0], amount=order.total)
     db.session.commit()
     return order
@@ -144,9 +145,9 @@ def test_pack_and_ship_through_the_forms(client, shop, mails):
     assert client.post(f"{url}/pack", data={"csrf_token": token}).status_code == 303
     assert part_status(part.id) == FulfilmentStatus.PACKED
 
-    bad = client.post(f"{url}/ship", data={
-        "csrf_token": token, "courier": "SiCepat", "tracking_number": "SC 12"
-    })
+    bad = client.post(
+        f"{url}/ship", data={"csrf_token": token, "courier": "SiCepat", "tracking_number": "SC 12"}
+    )
     text = page(bad)
     assert bad.status_code == 400
     assert re.search(r'<p class="error" id="tracking_number-error">[^<]*6 to 40 letters', text)
@@ -154,14 +155,17 @@ def test_pack_and_ship_through_the_forms(client, shop, mails):
     assert '<option selected value="SiCepat">' in text
     assert part_status(part.id) == FulfilmentStatus.PACKED
 
-    ok = client.post(f"{url}/ship", data={
-        "csrf_token": token, "courier": "SiCepat", "tracking_number": "SCP1234567890"
-    })
+    ok = client.post(
+        f"{url}/ship",
+        data={"csrf_token": token, "courier": "SiCepat", "tracking_number": "SCP1234567890"},
+    )
     assert ok.status_code == 303
     db.session.expire_all()
     part = db.session.get(SellerOrder, part.id)
     assert (part.status, part.courier, part.tracking_number) == (
-        "shipped", "SiCepat", "SCP1234567890"
+        "shipped",
+        "SiCepat",
+        "SCP1234567890",
     )
     assert any("SCP1234567890" in body for _, _, body in mails)
     assert "SCP1234567890" in page(client.get("/seller/orders?status=shipped"))
@@ -296,20 +300,26 @@ def test_confirm_transfer_pays_once(client, shop, admin, mails):
     assert client.post(url, data={"note": "no token"}).status_code == 400
     assert db.session.get(Order, order.id).status == OrderStatus.AWAITING_PAYMENT
 
-    first = client.post(url, data={"csrf_token": token, "note": "BRI 12/05"},
-                        follow_redirects=True)
+    first = client.post(url, data={"csrf_token": token, "note": "BRI 12/05"}, follow_redirects=True)
     assert f"Order {order.number} is paid" in page(first)
     second = client.post(url, data={"csrf_token": token}, follow_redirects=True)
     assert "This transfer was already confirmed." in page(second)
 
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == OrderStatus.PAID
-    assert db.session.scalar(
-        select(func.count(LedgerEntry.id)).where(LedgerEntry.seller_id == shop.id)
-    ) == 2
+    assert (
+        db.session.scalar(
+            select(func.count(LedgerEntry.id)).where(LedgerEntry.seller_id == shop.id)
+        )
+        == 2
+    )
     assert order.number not in page(client.get("/admin/payments"))
-    assert client.post("/admin/orders/MM-0000-000000/confirm-transfer",
-                       data={"csrf_token": token}).status_code == 404
+    assert (
+        client.post(
+            "/admin/orders/MM-0000-000000/confirm-transfer", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
 
 
 def test_reject_transfer_needs_a_reason_and_lets_the_buyer_try_again(client, shop, admin, mails):
@@ -322,8 +332,10 @@ def test_reject_transfer_needs_a_reason_and_lets_the_buyer_try_again(client, sho
     empty = client.post(url, data={"csrf_token": token, "reason": ""})
     text = page(empty)
     assert empty.status_code == 400
-    assert (f'<p class="error" id="reason-{order.id}-error">'
-            "Tell the buyer why the transfer is not accepted.</p>") in text
+    assert (
+        f'<p class="error" id="reason-{order.id}-error">'
+        "Tell the buyer why the transfer is not accepted.</p>"
+    ) in text
     assert db.session.get(Order, order.id).payment_status == PaymentStatus.PROCESSING
 
     done = client.post(url, data={"csrf_token": token, "reason": "Dana belum masuk"})
@@ -385,14 +397,20 @@ def test_payout_batch_and_reference_through_the_pages(client, shop, admin):
     url = f"/admin/payouts/{batch.id}/reference"
     empty = client.post(url, data={"csrf_token": token, "reference": " "})
     assert empty.status_code == 400
-    assert (f'<p class="error" id="reference-{batch.id}-error">'
-            "Enter the bank's reference for this transfer.</p>") in page(empty)
+    assert (
+        f'<p class="error" id="reference-{batch.id}-error">'
+        "Enter the bank's reference for this transfer.</p>"
+    ) in page(empty)
     saved = client.post(url, data={"csrf_token": token, "reference": "BRI-TRX-001"})
     assert saved.status_code == 303
     db.session.expire_all()
     assert db.session.get(PayoutBatch, batch.id).bank_reference == "BRI-TRX-001"
-    assert client.post("/admin/payouts/999999/reference",
-                       data={"csrf_token": token, "reference": "x"}).status_code == 404
+    assert (
+        client.post(
+            "/admin/payouts/999999/reference", data={"csrf_token": token, "reference": "x"}
+        ).status_code
+        == 404
+    )
 
     client = sign_in(client, shop.owner.email)
     assert "BRI-TRX-001" in page(client.get("/seller/money"))

@@ -79,15 +79,15 @@ def stripe_order(*, two_shops: bool = False, expires_in_hours: int = 24) -> Orde
     if two_shops:
         second = make_seller(shop_name="Tenun Pringgasela")
         lines.append((make_product(second, price=150000, title="Kain Tenun Songket"), 1))
-    return make_order(lines, payment_method=PaymentMethod.STRIPE,
-                      expires_in_hours=expires_in_hours)
+    return make_order(lines, payment_method=PaymentMethod.STRIPE, expires_in_hours=expires_in_hours)
 
 
 def start(order: Order, payment: Payment | None = None) -> str:
     """What the checkout view does: start the Stripe payment and commit the session id."""
     payment = payment or order.payments[0]
     provider_for(PaymentMethod.STRIPE).start(
-        order, payment,
+        order,
+        payment,
         success_url=f"http://localhost/orders/{order.number}/paid",
         cancel_url=f"http://localhost/orders/{order.number}",
     )
@@ -95,16 +95,24 @@ def start(order: Order, payment: Payment | None = None) -> str:
     return payment.provider_reference
 
 
-def post_event(client, event: dict, *, secret: str = WEBHOOK_SECRET, timestamp=None,
-               signed: bool = True, body: str | None = None):
+def post_event(
+    client,
+    event: dict,
+    *,
+    secret: str = WEBHOOK_SECRET,
+    timestamp=None,
+    signed: bool = True,
+    body: str | None = None,
+):
     payload = body if body is not None else json.dumps(event)
     headers = {}
     if signed:
         headers["Stripe-Signature"] = stripe.WebhookSignature.generate_signature_header(
             payload, secret, timestamp=timestamp
         )
-    return client.post("/webhooks/stripe", data=payload, headers=headers,
-                       content_type="application/json")
+    return client.post(
+        "/webhooks/stripe", data=payload, headers=headers, content_type="application/json"
+    )
 
 
 def fresh(model, object_id):
@@ -149,7 +157,8 @@ def test_session_request_sends_rupiah_times_100_metadata_and_idempotency_key(
     payment = order.payments[0]
 
     redirect = provider_for(PaymentMethod.STRIPE).start(
-        order, payment,
+        order,
+        payment,
         success_url=f"http://localhost/orders/{order.number}/paid",
         cancel_url=f"http://localhost/orders/{order.number}",
     )
@@ -164,8 +173,11 @@ def test_session_request_sends_rupiah_times_100_metadata_and_idempotency_key(
     lines = params["line_items"]
     assert {line["price_data"]["currency"] for line in lines} == {"idr"}
     amounts = [
-        (line["price_data"]["product_data"]["name"], int(line["price_data"]["unit_amount"]),
-         int(line["quantity"]))
+        (
+            line["price_data"]["product_data"]["name"],
+            int(line["price_data"]["unit_amount"]),
+            int(line["quantity"]),
+        )
         for line in lines
     ]
     assert amounts == [
@@ -177,7 +189,9 @@ def test_session_request_sends_rupiah_times_100_metadata_and_idempotency_key(
     ]
     assert sum(unit * qty for _, unit, qty in amounts) == order.total * 100 == 24_850_000
     assert params["metadata"] == {
-        "order_id": str(order.id), "order_number": order.number, "payment_id": str(payment.id)
+        "order_id": str(order.id),
+        "order_number": order.number,
+        "payment_id": str(payment.id),
     }
     assert params["client_reference_id"] == order.number
     assert params["customer_email"] == order.email
@@ -207,15 +221,20 @@ def test_starting_twice_reopens_the_same_session(stripe_app, fake_stripe):
     order = stripe_order()
     session_id = start(order)
     provider = provider_for(PaymentMethod.STRIPE)
-    again = provider.start(order, order.payments[0], success_url="http://localhost/x",
-                           cancel_url="http://localhost/y")
+    again = provider.start(
+        order, order.payments[0], success_url="http://localhost/x", cancel_url="http://localhost/y"
+    )
     assert again.url == fake_stripe.sessions[session_id]["url"]
     assert len(fake_stripe.calls("POST", "/v1/checkout/sessions")) == 1
 
     fake_stripe.expire(session_id)
     with pytest.raises(PaymentError):
-        provider.start(order, order.payments[0], success_url="http://localhost/x",
-                       cancel_url="http://localhost/y")
+        provider.start(
+            order,
+            order.payments[0],
+            success_url="http://localhost/x",
+            cancel_url="http://localhost/y",
+        )
 
 
 def test_lines_not_adding_up_to_the_total_are_never_sent(stripe_app, fake_stripe):
@@ -223,7 +242,9 @@ def test_lines_not_adding_up_to_the_total_are_never_sent(stripe_app, fake_stripe
     order.total += 1  # e.g. a bug in checkout's arithmetic
     with pytest.raises(PaymentError):
         provider_for(PaymentMethod.STRIPE).start(
-            order, order.payments[0], success_url="http://localhost/x",
+            order,
+            order.payments[0],
+            success_url="http://localhost/x",
             cancel_url="http://localhost/y",
         )
     db.session.rollback()
@@ -251,19 +272,22 @@ def test_completed_webhook_pays_order_and_credits_ledger(client, stripe_app, fak
     assert payment.provider_payment_id == session["payment_intent"]
     expected = []
     for part in order.seller_orders:
-        expected += [(part.id, LedgerKind.COMMISSION, -part.commission),
-                     (part.id, LedgerKind.SALE, part.total)]
+        expected += [
+            (part.id, LedgerKind.COMMISSION, -part.commission),
+            (part.id, LedgerKind.SALE, part.total),
+        ]
     assert ledger_kinds(order) == expected
     [recorded] = db.session.scalars(select(PaymentEvent))
     assert (recorded.type, recorded.object_id, recorded.result) == (
-        "checkout.session.completed", session_id, "paid"
+        "checkout.session.completed",
+        session_id,
+        "paid",
     )
 
 
 def test_duplicate_delivery_changes_nothing_twice(client, stripe_app, fake_stripe):
     order = stripe_order()
-    event = fake_stripe.event("checkout.session.completed",
-                              fake_stripe.complete(start(order)))
+    event = fake_stripe.event("checkout.session.completed", fake_stripe.complete(start(order)))
 
     assert post_event(client, event).get_json() == {"result": "paid"}
     second = post_event(client, event)
@@ -363,7 +387,8 @@ def test_a_lost_race_rolls_back_the_change_but_keeps_the_receipt(
     assert post_event(client, event).get_json() == {"result": "stale"}
     order = fresh(Order, order.id)
     assert (order.status, order.payment_status) == (
-        OrderStatus.AWAITING_PAYMENT, PaymentStatus.UNPAID
+        OrderStatus.AWAITING_PAYMENT,
+        PaymentStatus.UNPAID,
     )
     assert ledger_kinds(order) == []
     assert list(db.session.scalars(select(PaymentEvent.result))) == ["stale"]
@@ -464,7 +489,8 @@ def test_delayed_payment_is_processing_until_it_succeeds(client, stripe_app, fak
     assert first.get_json() == {"result": "processing"}
     order = fresh(Order, order.id)
     assert (order.status, order.payment_status) == (
-        OrderStatus.AWAITING_PAYMENT, PaymentStatus.PROCESSING
+        OrderStatus.AWAITING_PAYMENT,
+        PaymentStatus.PROCESSING,
     )
     # While the payment clears, the order must not lapse and give its stock away.
     assert settlement.expire_unpaid(now=utcnow() + timedelta(days=3)) == 0
@@ -518,7 +544,8 @@ def test_expired_session_abandons_payment_but_order_waits(client, stripe_app, fa
     assert order.payments[0].status == PaymentStatus.FAILED
     # The buyer may still pay another way until the order's own deadline.
     assert (order.status, order.payment_status) == (
-        OrderStatus.AWAITING_PAYMENT, PaymentStatus.UNPAID
+        OrderStatus.AWAITING_PAYMENT,
+        PaymentStatus.UNPAID,
     )
     assert order.seller_orders[0].items[0].product.stock == product_stock
 
@@ -611,8 +638,9 @@ def test_reconcile_applies_missed_payments_and_is_safe_twice(stripe_app, fake_st
     by_session = stripe_order()
     fake_stripe.complete(start(by_session))  # its event fell outside the window
     failed = stripe_order()
-    fake_stripe.complete(start(failed), payment_status="unpaid",
-                         intent_status="requires_payment_method")
+    fake_stripe.complete(
+        start(failed), payment_status="unpaid", intent_status="requires_payment_method"
+    )
     still_open = stripe_order()
     start(still_open)
     paid_late = stripe_order()

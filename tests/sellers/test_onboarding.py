@@ -86,8 +86,16 @@ def _complete_shop(user, *, documents=True, trained=True, product=True) -> Selle
         mark_completed_for_demo(user, ["buka-toko", "foto-produk", "judul-deskripsi"])
     if product:
         item = make_product(seller=seller, status=ProductStatus.PUBLISHED)
-        db.session.add(ProductImage(product_id=item.id, position=0, key="k" * 64, width=800,
-                                    height=800, widths="320,640"))
+        db.session.add(
+            ProductImage(
+                product_id=item.id,
+                position=0,
+                key="k" * 64,
+                width=800,
+                height=800,
+                widths="320,640",
+            )
+        )
         db.session.commit()
     return seller
 
@@ -136,11 +144,17 @@ def test_steps_are_derived_from_the_data(app_ctx):
 
         seller = _complete_shop(user, documents=False, trained=False, product=False)
         done = {s.key: s.done for s in onboarding.steps(user)}
-        assert done == {"account": True, "profile": True, "bank": True, "documents": False,
-                        "training": False, "product": False, "review": False}
+        assert done == {
+            "account": True,
+            "profile": True,
+            "bank": True,
+            "documents": False,
+            "training": False,
+            "product": False,
+            "review": False,
+        }
         assert onboarding.next_step(user).key == "documents"
-        assert [s.key for s in onboarding.can_submit(user)] == ["documents", "training",
-                                                                 "product"]
+        assert [s.key for s in onboarding.can_submit(user)] == ["documents", "training", "product"]
 
         # A wrong account number (the digits for another bank) is not a finished step.
         seller.bank_account_number = "0123456789"
@@ -223,10 +237,17 @@ def test_newcomer_registers_fills_the_profile_and_bank_and_resumes(client):
 
 def test_registering_with_a_taken_email_keeps_the_input(client):
     make_user(email="aminah@example.id")
-    response = _post(client, "/sell/account?lang=en", {
-        "name": "Aminah", "phone": "0812 3456 7890", "email": "aminah@example.id",
-        "password": "rahasia-123", "confirm": "rahasia-123",
-    })
+    response = _post(
+        client,
+        "/sell/account?lang=en",
+        {
+            "name": "Aminah",
+            "phone": "0812 3456 7890",
+            "email": "aminah@example.id",
+            "password": "rahasia-123",
+            "confirm": "rahasia-123",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="email-error"' in html and "already exists" in html
@@ -280,17 +301,14 @@ def test_skipping_ahead_by_url_is_refused_with_a_message(client):
     user = make_user(roles=(Role.BUYER, Role.SELLER))
     login(client, user.email, PASSWORD)
     client.get("/sell?lang=en")
-    for url in ("/sell/bank", "/sell/documents", "/sell/training", "/sell/product",
-                "/sell/review"):
+    for url in ("/sell/bank", "/sell/documents", "/sell/training", "/sell/product", "/sell/review"):
         response = client.get(url)
         assert response.status_code == 302 and _location(response).endswith("/sell/profile")
     assert "Please finish “Shop profile” first" in _flashes(client)
     # Posting to a later step does not save anything either.
     response = client.post("/sell/bank", data={"csrf_token": get_csrf(client, "/"), **BANK})
     assert response.status_code == 302 and db.session.scalar(select(Seller)) is None
-    response = client.post(
-        "/sell/submit", data={"csrf_token": get_csrf(client, "/")}
-    )
+    response = client.post("/sell/submit", data={"csrf_token": get_csrf(client, "/")})
     assert _location(response).endswith("/sell/profile")
 
 
@@ -327,8 +345,10 @@ def test_documents_step_shows_uploaded_state_and_continues(client):
     assert '<label for="ktp-photo"' in html and '<label for="returnee-photo"' in html
     response = client.post(
         "/sell/documents/ktp",
-        data={"ktp-csrf_token": csrf_from(html),
-              "ktp-photo": (io.BytesIO(jpeg_bytes()), "ktp.jpg")},
+        data={
+            "ktp-csrf_token": csrf_from(html),
+            "ktp-photo": (io.BytesIO(jpeg_bytes()), "ktp.jpg"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 302 and _location(response).endswith("/sell/documents")
@@ -336,8 +356,10 @@ def test_documents_step_shows_uploaded_state_and_continues(client):
     assert html.count("Not uploaded yet.") == 1 and "Uploaded on" in html
     response = client.post(
         "/sell/documents/returnee",
-        data={"returnee-csrf_token": csrf_from(html),
-              "returnee-photo": (io.BytesIO(jpeg_bytes()), "paspor.jpg")},
+        data={
+            "returnee-csrf_token": csrf_from(html),
+            "returnee-photo": (io.BytesIO(jpeg_bytes()), "paspor.jpg"),
+        },
         content_type="multipart/form-data",
     )
     assert _location(response).endswith("/sell/training")
@@ -366,8 +388,11 @@ def test_product_step_publishes_a_ready_product_and_moves_on(client):
     login(client, user.email, PASSWORD)
     html = client.get("/sell/product?lang=en").get_data(as_text=True)
     assert "Step 6 of 7" in html and "Add at least one photo." in html
-    db.session.add(ProductImage(product_id=product.id, position=0, key="a" * 64, width=800,
-                                height=800, widths="320,640"))
+    db.session.add(
+        ProductImage(
+            product_id=product.id, position=0, key="a" * 64, width=800, height=800, widths="320,640"
+        )
+    )
     db.session.commit()
     html = client.get("/sell/product?lang=en").get_data(as_text=True)
     response = client.post(

@@ -24,8 +24,11 @@ def required(app_ctx, monkeypatch):
 
 
 def _with_photo(product):
-    db.session.add(ProductImage(product_id=product.id, position=0, key="p" * 64, width=800,
-                                height=800, widths="320,640"))
+    db.session.add(
+        ProductImage(
+            product_id=product.id, position=0, key="p" * 64, width=800, height=800, widths="320,640"
+        )
+    )
     db.session.commit()
     db.session.refresh(product)
     return product

@@ -104,14 +104,22 @@ def test_payout_bank_account_length_is_checked_per_bank(client):
     login(client, user.email, PASSWORD)
     client.get("/?lang=en")
     token = get_csrf(client, "/seller/shop")
-    response = client.post("/seller/shop", data=_bank_form(
-        token, bank_name="BCA", bank_account_number="0021-0100-0123", bank_account_holder="Siti"))
+    response = client.post(
+        "/seller/shop",
+        data=_bank_form(
+            token, bank_name="BCA", bank_account_number="0021-0100-0123", bank_account_holder="Siti"
+        ),
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'id="bank_account_number-error"' in html and "10 digits" in html
     assert db.session.scalar(select(Seller)) is None
-    response = client.post("/seller/shop", data=_bank_form(
-        token, bank_name="BCA", bank_account_number="012-345-6789", bank_account_holder="Siti"))
+    response = client.post(
+        "/seller/shop",
+        data=_bank_form(
+            token, bank_name="BCA", bank_account_number="012-345-6789", bank_account_holder="Siti"
+        ),
+    )
     assert response.status_code == 302
     seller = db.session.scalar(select(Seller))
     assert (seller.bank_name, seller.bank_account_number) == ("BCA", "0123456789")

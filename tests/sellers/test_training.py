@@ -23,8 +23,15 @@ from tests.factories import make_category, make_product, make_seller, make_user
 
 FIXTURES = Path(__file__).parent / "training_content"
 REAL_SLUGS = [
-    "buka-toko", "foto-produk", "judul-deskripsi", "harga", "kemas-kirim", "promosi",
-    "layanan-ulasan", "izin-kepercayaan", "pembukuan-kur",
+    "buka-toko",
+    "foto-produk",
+    "judul-deskripsi",
+    "harga",
+    "kemas-kirim",
+    "promosi",
+    "layanan-ulasan",
+    "izin-kepercayaan",
+    "pembukuan-kur",
 ]
 ALPHA_RIGHT = {0: 0, 1: 1, 2: 2, 3: 0, 4: 1}
 BETA_RIGHT = {0: 2, 1: 2, 2: 2}
@@ -53,8 +60,12 @@ def _add_images(product, count):
     for position in range(count):
         db.session.add(
             ProductImage(
-                product_id=product.id, position=position, key=f"k{product.id}-{position}",
-                width=800, height=600, widths="320,640",
+                product_id=product.id,
+                position=position,
+                key=f"k{product.id}-{position}",
+                width=800,
+                height=600,
+                widths="320,640",
             )
         )
     db.session.commit()
@@ -84,11 +95,15 @@ def test_modules_load_in_order_with_lessons_and_quiz(course):
     alpha = course_modules[0]
     assert alpha.task == "self_confirm" and alpha.minutes == 10
     assert [lesson.title for lesson in alpha.lessons] == [
-        "Pelajaran Pertama", "Cahaya & Sudut Foto", "Pelajaran Pertama",
+        "Pelajaran Pertama",
+        "Cahaya & Sudut Foto",
+        "Pelajaran Pertama",
     ]
     # Anchors are slugified headings, unique on the page; a "## " inside a code block is text.
     assert [lesson.id for lesson in alpha.lessons] == [
-        "pelajaran-pertama", "cahaya-sudut-foto", "pelajaran-pertama-2",
+        "pelajaran-pertama",
+        "cahaya-sudut-foto",
+        "pelajaran-pertama-2",
     ]
     assert "## bukan judul pelajaran" in alpha.lessons[1].html
     assert "<strong>alfa</strong>" in alpha.intro_html
@@ -98,12 +113,20 @@ def test_modules_load_in_order_with_lessons_and_quiz(course):
 
 def test_lesson_html_keeps_diagrams_and_drops_scripts_and_styles(course):
     html = "".join(lesson.html for lesson in get_module("alpha", "id").lessons)
-    for kept in ('<svg viewBox="0 0 200 100" role="img" aria-label="Diagram alfa">',
-                 '<rect x="10" y="10" width="80" height="40" rx="4" fill="#0b6b3a">',
-                 '<circle cx="150"', 'stroke-width="2"', '<line x1="90" y1="30" x2="130"',
-                 'text-anchor="middle"', '<tspan font-weight="bold">', "<title>Diagram alfa",
-                 '<figure class="diagram">', "<figcaption>", '<a href="https://example.id/"',
-                 '<th class="align-right">'):
+    for kept in (
+        '<svg viewBox="0 0 200 100" role="img" aria-label="Diagram alfa">',
+        '<rect x="10" y="10" width="80" height="40" rx="4" fill="#0b6b3a">',
+        '<circle cx="150"',
+        'stroke-width="2"',
+        '<line x1="90" y1="30" x2="130"',
+        'text-anchor="middle"',
+        '<tspan font-weight="bold">',
+        "<title>Diagram alfa",
+        '<figure class="diagram">',
+        "<figcaption>",
+        '<a href="https://example.id/"',
+        '<th class="align-right">',
+    ):
         assert kept in html, kept
     for dropped in ("<script", "alert(", "style=", "onclick", "onload"):
         assert dropped not in html, dropped
@@ -166,7 +189,9 @@ def test_real_course_content_is_complete_in_both_languages(app_ctx):
                 (directory / f"{slug}.{lang}.md").read_text(encoding="utf-8")
             )
             assert (meta["slug"], meta["order"], meta["task"]) == (
-                slug, module.order, module.task
+                slug,
+                module.order,
+                module.task,
             ), (slug, lang)
 
 
@@ -253,8 +278,12 @@ def test_product_title_and_description(course):
     make_product(seller=seller, title="G" * 81, description=LONG_DESCRIPTION)  # too long
     make_product(seller=seller, title="Gula Semut Aren Lombok 250 g", description="Manis.")
     assert not check(seller.owner)
-    make_product(seller=seller, title="Gula Semut Aren Lombok 250 g",
-                 description=LONG_DESCRIPTION, status=ProductStatus.DRAFT)
+    make_product(
+        seller=seller,
+        title="Gula Semut Aren Lombok 250 g",
+        description=LONG_DESCRIPTION,
+        status=ProductStatus.DRAFT,
+    )
     assert check(seller.owner)
 
 
@@ -486,9 +515,13 @@ def test_quiz_result_shows_what_was_wrong_with_the_explanation(course, client):
 
 @pytest.mark.parametrize(
     "answers",
-    [{}, {"q0": "0"}, {"q0": "x", "q1": "1", "q2": "2", "q3": "0", "q4": "1"},
-     {"q0": "7", "q1": "1", "q2": "2", "q3": "0", "q4": "1"},
-     {"q0": "-1", "q1": "1", "q2": "2", "q3": "0", "q4": "1"}],
+    [
+        {},
+        {"q0": "0"},
+        {"q0": "x", "q1": "1", "q2": "2", "q3": "0", "q4": "1"},
+        {"q0": "7", "q1": "1", "q2": "2", "q3": "0", "q4": "1"},
+        {"q0": "-1", "q1": "1", "q2": "2", "q3": "0", "q4": "1"},
+    ],
 )
 def test_incomplete_or_garbage_answers_re_render_the_quiz(course, client, answers):
     seller = _seller_login(client)

@@ -52,8 +52,12 @@ def _files(root: Path) -> list[Path]:
 
 
 def _draft_seller():
-    return make_seller(status=SellerStatus.DRAFT, country_abroad="Malaysia", years_abroad=6,
-                       story="Saya bekerja enam tahun di Malaysia dan sekarang membuat terasi.")
+    return make_seller(
+        status=SellerStatus.DRAFT,
+        country_abroad="Malaysia",
+        years_abroad=6,
+        story="Saya bekerja enam tahun di Malaysia dan sekarang membuat terasi.",
+    )
 
 
 def _upload(client, kind, data, filename="foto.jpg", lang="en"):
@@ -61,8 +65,10 @@ def _upload(client, kind, data, filename="foto.jpg", lang="en"):
     assert page.status_code == 200, page.headers.get("Location")
     return client.post(
         f"/sell/documents/{kind}?lang={lang}",
-        data={f"{kind}-csrf_token": csrf_from(page.get_data(as_text=True)),
-              f"{kind}-photo": (io.BytesIO(data), filename)},
+        data={
+            f"{kind}-csrf_token": csrf_from(page.get_data(as_text=True)),
+            f"{kind}-photo": (io.BytesIO(data), filename),
+        },
         content_type="multipart/form-data",
     )
 
@@ -70,9 +76,13 @@ def _upload(client, kind, data, filename="foto.jpg", lang="en"):
 def _ready_for_documents(client):
     """A logged-in seller whose profile and bank account are done (the documents step opens)."""
     seller = make_seller(
-        status=SellerStatus.DRAFT, country_abroad="Malaysia", years_abroad=6,
+        status=SellerStatus.DRAFT,
+        country_abroad="Malaysia",
+        years_abroad=6,
         story="Saya bekerja enam tahun di Malaysia dan sekarang membuat terasi udang.",
-        bank_name="BNI", bank_account_number="0123456789", bank_account_holder="Wayan",
+        bank_name="BNI",
+        bank_account_number="0123456789",
+        bank_account_holder="Wayan",
     )
     login(client, seller.owner.email, PASSWORD)
     return seller
