@@ -1,4 +1,4 @@
-"""Lighthouse (mobile profile) scores for the home, a category and a product page.
+"""Lighthouse (mobile profile) scores for the home, a category, a product and a search page.
 
     .venv/bin/python bench/lighthouse.py [--products 61]
 
@@ -70,6 +70,7 @@ def main() -> None:
         wait_up(base + "/healthz")
         pages = {"/": "/", f"/c/{category_slug}": f"/c/{category_slug}"}
         pages[f"/p/{product_slug}"] = f"/p/{product_slug}"
+        pages["/search?q=gula+aren"] = "/search?q=gula+aren"  # results, facets, autocomplete
         print(f"\nLighthouse 12, mobile profile, {chrome}\n")
         print(f"{'page':44}" + "".join(f"{c:>16}" for c in CATEGORIES))
         for name, path in pages.items():

@@ -73,6 +73,14 @@ def reindex_search() -> None:
     click.echo(f"search index rebuilt: {count} public products")
 
 
+@search_cli.command("optimize")
+def optimize_search() -> None:
+    """Compact the search index (nightly; safe while the site serves)."""
+    from catalog import search
+
+    click.echo(f"search index optimised: {search.backend().optimize()}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

@@ -143,6 +143,12 @@ class SearchBackend(Protocol):
 
     def clear(self) -> None: ...
 
+    def warm(self) -> None:
+        """Load what the first search needs before requests arrive (a worker starting)."""
+
+    def optimize(self) -> str:
+        """Compact the index (a scheduled job, safe while the site serves); says what it did."""
+
 
 FEW_RESULTS = 3  # below this many exact results, typo tolerance is tried
 

@@ -43,3 +43,25 @@ class SearchDocumentRow(db.Model):
     price: Mapped[int] = mapped_column(index=True)
     price_band: Mapped[str] = mapped_column(String(10))
     created: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class SearchWord(db.Model):
+    """Every unstemmed title word the PostgreSQL backend has indexed: its vocabulary.
+
+    "Did you mean" and typo matching look for the closest words here (a few thousand rows)
+    instead of in every document's title. Words are added as documents are written and only
+    removed by a rebuild: a word left by a deleted product can be suggested, finds nothing, and
+    the search falls back to fuzzy matching as for any other typo.
+    """
+
+    __tablename__ = "search_words"
+    __table_args__ = (
+        Index(
+            "ix_search_words_word_trgm",
+            "word",
+            postgresql_using="gin",
+            postgresql_ops={"word": "gin_trgm_ops"},
+        ),
+    )
+
+    word: Mapped[str] = mapped_column(String(60), primary_key=True)

@@ -4,7 +4,8 @@ Whoosh keeps its index in local files, so each server would need its own copy; h
 is a table beside the catalogue (``search_documents``) that every server shares. Text is
 analysed in Python by the same Indonesian analyzer and stored as a ``tsvector`` of the
 'simple' configuration (PostgreSQL's own stemmers mangle product words); typos and
-autocomplete use ``pg_trgm`` on the unstemmed title words.
+autocomplete use ``pg_trgm`` on the unstemmed title words and on the vocabulary of those words
+(``search_words``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,25 @@ _ORDER = {
     "price_asc": "price ASC, product_id",
     "price_desc": "price DESC, product_id",
 }
+
+
+_ADD_WORDS = text(
+    "INSERT INTO search_words (word) SELECT unnest(CAST(:words AS text[])) ON CONFLICT DO NOTHING"
+)
+NEAR_WORDS = 20  # vocabulary words a typo may stand for, closest first
+SUGGEST_POOL = 400  # autocomplete picks the shortest titles among this many matches
+
+
+def _title_words(rows: list[dict]) -> list[str]:
+    """The distinct title words of these rows, sorted: writers add them in one order, so two
+    at once never wait on each other in opposite orders."""
+    return sorted({w[:60] for row in rows for w in row["title_raw"].split() if w})
+
+
+def _write(conn, rows: list[dict]) -> None:
+    """Documents and the vocabulary of their titles, in the caller's transaction."""
+    conn.execute(_UPSERT, rows)
+    conn.execute(_ADD_WORDS, {"words": _title_words(rows)})
 
 
 def concept_token(concept: str) -> str:
@@ -123,7 +143,7 @@ class PostgresBackend:
         rows = [_row(doc) for doc in documents]
         if rows:
             with db.engine.begin() as conn:
-                conn.execute(_UPSERT, rows)
+                _write(conn, rows)
 
     def delete(self, product_ids: Iterable[int]) -> None:
         ids = list(product_ids)
@@ -137,6 +157,28 @@ class PostgresBackend:
     def clear(self) -> None:
         with db.engine.begin() as conn:
             conn.execute(text("DELETE FROM search_documents"))
+            conn.execute(text("DELETE FROM search_words"))
+
+    def warm(self) -> None:
+        """Nothing to load: the index lives in the database, which keeps its own cache."""
+
+    def optimize(self) -> str:
+        """Forget vocabulary words no title uses any more, then vacuum and analyse both tables.
+
+        A word a concurrent edit starts using again in the same instant may be dropped; the
+        next write of a title with it, or a reindex, brings it back.
+        """
+        with db.engine.begin() as conn:
+            dropped = conn.execute(
+                text(
+                    "DELETE FROM search_words WHERE word NOT IN ("
+                    "SELECT DISTINCT left(w, 60) FROM search_documents, "
+                    "unnest(string_to_array(title_raw, ' ')) AS w)"
+                )
+            ).rowcount
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE) search_documents, search_words"))
+        return f"{dropped} unused vocabulary words dropped; search tables vacuumed and analysed"
 
     def rebuild(
         self,
@@ -148,16 +190,17 @@ class PostgresBackend:
         count, rows = 0, []
         with db.engine.begin() as conn:
             conn.execute(text("DELETE FROM search_documents"))
+            conn.execute(text("DELETE FROM search_words"))
             for doc in documents:
                 rows.append(_row(doc))
                 if len(rows) >= batch:
-                    conn.execute(_UPSERT, rows)
+                    _write(conn, rows)
                     count += len(rows)
                     rows = []
                     if progress:
                         progress(count)
             if rows:
-                conn.execute(_UPSERT, rows)
+                _write(conn, rows)
                 count += len(rows)
         if progress:
             progress(count)
@@ -236,15 +279,32 @@ class PostgresBackend:
         )
 
     def _fuzzy(self, conn, query: SearchQuery) -> Found | None:
+        """Each word (3+ letters) as typed or as any title word close to it, found through the
+        vocabulary, so the match itself is an ordinary full-text one on the GIN index."""
         raw = [w for w in words(query.text) if len(w) >= 3]
         if not raw:
             return None
-        clauses, params = [], {}
-        for i, word in enumerate(raw):
-            clauses.append(f"(tsv @@ to_tsquery('simple', :s{i}) OR :w{i} <% title_raw)")
-            params[f"s{i}"], params[f"w{i}"] = stem(word), word
-        rank = " + ".join(f"word_similarity(:w{i}, title_raw)" for i in range(len(raw)))
-        return self._run(conn, query, " AND ".join(clauses), rank, params)
+        groups, every = [], set()
+        for word in raw:
+            near = conn.scalars(
+                text(
+                    "SELECT word FROM search_words WHERE :w <% word "
+                    "ORDER BY word_similarity(:w, word) DESC, word LIMIT :n"
+                ),
+                {"w": word, "n": NEAR_WORDS},
+            ).all()
+            alternatives = sorted({t for t in (stem(word), *map(stem, near)) if t.isalnum()})
+            if not alternatives:
+                return None
+            groups.append(f"({' | '.join(alternatives)})")
+            every.update(alternatives)
+        return self._run(
+            conn,
+            query,
+            "tsv @@ to_tsquery('simple', :q)",
+            f"ts_rank('{WEIGHTS}', tsv, to_tsquery('simple', :r))",
+            {"q": " & ".join(groups), "r": " | ".join(sorted(every))},
+        )
 
     def search(self, query: SearchQuery) -> SearchResults:
         with db.engine.connect() as conn:
@@ -260,26 +320,21 @@ class PostgresBackend:
     def _did_you_mean(self, conn, query_text: str) -> str:
         def known(word: str) -> bool:
             return bool(
-                conn.scalar(
+                conn.scalar(text("SELECT 1 FROM search_words WHERE word = :w"), {"w": word})
+                or conn.scalar(
                     text(
-                        "SELECT 1 FROM search_documents WHERE tsv @@ to_tsquery('simple', :s) "
-                        "OR (' ' || title_raw || ' ') LIKE :w LIMIT 1"
+                        "SELECT 1 FROM search_documents "
+                        "WHERE tsv @@ to_tsquery('simple', :s) LIMIT 1"
                     ),
-                    {"s": stem(word), "w": f"% {word} %"},
+                    {"s": stem(word)},
                 )
             )
 
         def closest(word: str) -> str | None:
             return conn.scalar(
                 text(
-                    """
-                    SELECT w FROM (
-                        SELECT DISTINCT unnest(string_to_array(title_raw, ' ')) AS w
-                        FROM search_documents WHERE :word <% title_raw
-                    ) candidates
-                    WHERE similarity(w, :word) >= 0.3
-                    ORDER BY similarity(w, :word) DESC, w LIMIT 1
-                    """
+                    "SELECT word FROM search_words WHERE word % :word "
+                    "ORDER BY similarity(word, :word) DESC, word LIMIT 1"
                 ),
                 {"word": word},
             )
@@ -297,11 +352,14 @@ class PostgresBackend:
             clauses.append(f"(' ' || title_raw || ' ') LIKE :w{i}")
             params[f"w{i}"] = f"% {word} %"
         with db.engine.connect() as conn:
+            # The shortest titles among the first few hundred matches: a common prefix ("ko")
+            # matches tens of thousands of rows, and sorting them all is what costs.
             rows = conn.execute(
                 text(
-                    f"SELECT title, slug FROM search_documents WHERE {' AND '.join(clauses)} "  # noqa: S608
+                    "SELECT title, slug FROM (SELECT title, slug FROM search_documents "  # noqa: S608
+                    f"WHERE {' AND '.join(clauses)} LIMIT :pool) candidates "
                     "ORDER BY length(title), title LIMIT :limit"
                 ),
-                params,
+                {**params, "pool": SUGGEST_POOL},
             ).all()
         return [Suggestion(title=title, slug=slug) for title, slug in rows]

@@ -185,6 +185,11 @@ def test_stored_photo_is_served_with_long_cache_and_referenced_responsively(clie
     img_tag = re.search(r"<img[^>]+" + image.key + r"[^>]*>", page).group(0)
     assert 'width="' in img_tag and 'height="' in img_tag and 'alt="Gula semut"' in img_tag
 
+    # On a card the title stands beside the photo inside one link: the photo is not read twice.
+    grid = client.get(f"/c/{product.category.slug}").get_data(as_text=True)
+    card_img = re.search(r"<img[^>]+" + image.key + r"[^>]*>", grid).group(0)
+    assert 'alt=""' in card_img and product.title in grid
+
 
 @pytest.mark.parametrize(
     "path",

@@ -5,7 +5,10 @@ autocomplete under bad input."""
 from __future__ import annotations
 
 import logging
+import runpy
 import threading
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import delete
@@ -135,6 +138,71 @@ def test_two_writers_at_once_lose_nothing(tmp_path):
     assert results.total == 40
 
 
+def test_workers_opening_while_another_writes_never_rebuild(tmp_path):
+    """A worker opening the index just as another commits may find a file it listed already
+    replaced: it opens again, and never mistakes the index for a damaged one."""
+    directory = tmp_path / "index"
+    WhooshBackend(directory).upsert([_doc(i) for i in range(5)])
+    rebuilds, errors, done = [], [], threading.Event()
+
+    def write() -> None:
+        backend = WhooshBackend(directory)
+        try:
+            for i in range(100, 160):
+                backend.upsert([_doc(i)])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    def open_and_search() -> None:
+        try:
+            while not done.is_set():
+                fresh = WhooshBackend(directory, rebuild=lambda: rebuilds.append(1))
+                assert fresh.search(SearchQuery(text="keripik")).total >= 5
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write)] + [
+        threading.Thread(target=open_and_search) for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == [] and rebuilds == []
+    assert WhooshBackend(directory).search(SearchQuery(text="keripik", per_page=100)).total == 65
+
+
+def test_workers_finding_the_index_missing_rebuild_it_once(tmp_path):
+    """All gunicorn workers start at once on a new server: one builds, the others wait for it."""
+    directory = tmp_path / "index"
+    built, errors, totals = [], [], []
+    ready = threading.Barrier(3)
+
+    def worker() -> None:
+        backend = None
+
+        def rebuild() -> None:
+            built.append(threading.get_ident())
+            backend.rebuild(_doc(i) for i in range(30))
+
+        backend = WhooshBackend(directory, rebuild=rebuild)
+        try:
+            ready.wait(timeout=30)
+            totals.append(backend.search(SearchQuery(text="keripik", per_page=100)).total)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert len(built) == 1 and totals == [30, 30, 30]
+
+
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_lost_or_damaged_index_is_rebuilt_from_the_database(app_ctx, caplog, damage):
     product = make_product(title="Garam Krosok Ekas")
@@ -242,3 +310,92 @@ def test_suggest_returns_json_and_survives_odd_input(client, search_backend):
     for q in ["", "t", '"(*', "x" * 2000]:
         response = client.get("/search/suggest", query_string={"q": q})
         assert response.status_code == 200 and isinstance(response.get_json(), list)
+
+
+def test_gunicorn_worker_loads_the_search_index_before_requests(app_ctx, caplog):
+    """``gunicorn.conf.py`` (read by gunicorn from the project folder) warms each worker."""
+    make_product(title="Kopi Robusta Tanggamus")
+    hooks = runpy.run_path(str(Path(__file__).parents[2] / "gunicorn.conf.py"))
+    backend = WhooshBackend(app_ctx.config["SEARCH_INDEX_DIR"])  # a fresh worker's backend
+    app_ctx.extensions["search"], default = backend, app_ctx.extensions["search"]
+    try:
+        assert backend._segments._segments == {}
+        with caplog.at_level(logging.INFO):
+            hooks["post_worker_init"](SimpleNamespace(wsgi=app_ctx, log=logging.getLogger("w")))
+        [segment] = backend._segments._segments.values()
+        assert segment.count == 1 and set(segment._lengths) == {"text", "concepts"}
+        assert "search index loaded in" in caplog.text
+        assert search.search(SearchQuery(text="tanggamus")).total == 1
+
+        # A failure to warm is logged, and the worker still starts.
+        broken = SimpleNamespace(warm=lambda: 1 / 0)
+        app_ctx.extensions["search"] = broken
+        hooks["post_worker_init"](SimpleNamespace(wsgi=app_ctx, log=logging.getLogger("w")))
+        assert "search index not loaded ahead of requests" in caplog.text
+    finally:
+        app_ctx.extensions["search"] = default
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("search_backend", ["postgres"], indirect=True)
+def test_postgres_vocabulary_follows_the_titles_and_serves_typos(app_ctx, search_backend):
+    """The PostgreSQL backend's typo matching looks for close words in ``search_words``."""
+    from sqlalchemy import text
+
+    def vocabulary() -> set[str]:
+        return set(db.session.scalars(text("SELECT word FROM search_words")))
+
+    product = make_product(title="Tas Ketak Lombok Anyaman Halus")
+    assert {"tas", "ketak", "lombok", "anyaman", "halus"} <= vocabulary()
+
+    typo = search.search(SearchQuery(text="ketakk"))
+    assert typo.ids == [product.id] and typo.suggestion == "ketak"
+    fuzzy = search.search(SearchQuery(text="tass kettak"))  # two typos, no single correction
+    assert product.id in fuzzy.ids and fuzzy.fuzzy
+
+    product.title = "Tas Rotan Sasak"
+    db.session.commit()
+    search.reindex()  # a rebuild forgets words no title uses any more
+    assert "ketak" not in vocabulary() and {"rotan", "sasak"} <= vocabulary()
+    search_backend.clear()
+    assert vocabulary() == set()
+
+
+def _whoosh_shape(backend) -> tuple[int, int, int]:
+    """(segments, documents stored, documents live) of a Whoosh index."""
+    with backend._open().searcher() as searcher:
+        return len(searcher.reader().leaf_readers()), searcher.doc_count_all(), searcher.doc_count()
+
+
+def test_optimize_compacts_without_changing_answers(app_ctx, search_backend):
+    """``flask search optimize`` (nightly): fewer segments or words, the same results."""
+    from sqlalchemy import text
+
+    keep = [make_product(title=f"Keripik Tempe Rasa {n}") for n in range(3)]
+    gone = make_product(title="Keripik Singkong Balado")
+    for product in keep:  # each edit a new Whoosh segment; the old version marked deleted
+        product.price += 1000
+        db.session.commit()
+    gone.title = "Keripik Pisang Manis"
+    db.session.commit()
+    query = SearchQuery(text="keripik", sort="price_asc")
+    before = search.search(query)
+    assert before.total == 4
+    if search_backend.name == "whoosh":
+        segments, stored, live = _whoosh_shape(search_backend)
+        assert segments > 1 and stored > live == 4  # something to compact
+
+    output = app_ctx.test_cli_runner().invoke(args=["search", "optimize"]).output
+
+    after = search.search(query)
+    assert (after.ids, after.total, after.facets) == (before.ids, before.total, before.facets)
+    if search_backend.name == "whoosh":
+        assert output == (
+            f"search index optimised: {segments} segments and {stored - live} deleted "
+            "documents merged into one segment\n"
+        )
+        assert _whoosh_shape(search_backend) == (1, 4, 4)
+    else:
+        assert output.startswith("search index optimised: 2 unused vocabulary words dropped")
+        words = set(db.session.scalars(text("SELECT word FROM search_words")))
+        assert "singkong" not in words and {"pisang", "tempe"} <= words
