@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -57,15 +58,33 @@ def suggest(prefix: str, limit: int = 8) -> list[Suggestion]:
     return backend().suggest(prefix[:MAX_QUERY_CHARS], limit)
 
 
+# How far before a rebuild's start edits are written again after it (clocks of several servers).
+REINDEX_OVERLAP = timedelta(minutes=1)
+
+
 def reindex(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database's public products."""
+    """Rebuild the whole index from the database's public products.
+
+    A product saved while the new index is being built is written to the index about to be
+    replaced (or read before its change): every product changed since just before the start is
+    written again once the new index is in place.
+    """
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from catalog.search.documents import public_documents
+    from catalog.models import Product
+    from catalog.search.documents import documents_for_ids, public_documents
+    from marketplace.auth.models import utcnow
     from marketplace.extensions import db
 
+    since = utcnow() - REINDEX_OVERLAP
     with Session(db.engine) as session:  # its own session: batches are expunged
-        return backend().rebuild(public_documents(session), progress)
+        count = backend().rebuild(public_documents(session), progress)
+        changed = session.scalars(select(Product.id).where(Product.updated_at >= since))
+        docs, gone = documents_for_ids(session, changed)
+    backend().upsert(docs)
+    backend().delete(gone)
+    return count
 
 
 def _make_backend(app: Flask) -> SearchBackend:

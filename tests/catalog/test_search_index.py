@@ -233,6 +233,27 @@ def test_reindex_command_rebuilds_everything(app_ctx, search_backend):
     assert sorted(_found("reindex")) == sorted(p.id for p in products)
 
 
+def test_a_product_saved_during_a_reindex_reaches_the_new_index(app_ctx, monkeypatch):
+    """A seller saves while ``search reindex`` builds the new Whoosh index beside the old one:
+    the hook writes the change to the old index, and the rebuild had read the product before."""
+    from catalog.search import documents
+
+    product = make_product(title="Madu Hutan Sumbawa")
+    read_everything = documents.public_documents
+
+    def built_while_a_seller_edits(session):
+        docs = list(read_everything(session))  # the old title
+        product.title = "Madu Klanceng Sumbawa"
+        db.session.commit()  # indexed at once, into the index about to be replaced
+        assert _found("klanceng") == [product.id]
+        yield from docs
+
+    monkeypatch.setattr(documents, "public_documents", built_while_a_seller_edits)
+    assert search.reindex() == 1
+    assert _found("klanceng") == [product.id]
+    assert _found("hutan") == []
+
+
 # -- the search page and autocomplete under bad input ----------------------------------------
 
 
