@@ -95,6 +95,7 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from catalog.api import bp as api_bp
     from catalog.views import bp as catalog_bp
     from marketplace.admin import bp as admin_bp
     from marketplace.auth.views import bp as auth_bp
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
         onboarding_bp,
         learn_bp,
         share_bp,
+        api_bp,
     ):
         app.register_blueprint(bp)
 
