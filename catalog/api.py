@@ -10,11 +10,15 @@ runs through the same search backend.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
 
 from catalog import search as search_engine
 from catalog import services
 from catalog.openapi import openapi_document
+from catalog.search.base import MAX_PAGE, SORTS
 from catalog.search.params import BadSearch, parse_query
 from catalog.serializers import (
     category_tree,
@@ -24,10 +28,12 @@ from catalog.serializers import (
 )
 from marketplace.errors import NotFound
 from marketplace.extensions import limiter
+from marketplace.text import is_digits
 from orders import reviews
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 60
+MAX_PRICE = 999_999_999_999  # twelve digits, as /search takes
 CACHE_SECONDS = 60
 
 
@@ -51,23 +57,56 @@ def _error(message, status: int = 400):
     return jsonify(error=str(message), status=status), status
 
 
-def _per_page() -> int:
-    default = current_app.config["PRODUCTS_PER_PAGE"]
-    try:
-        asked = int(request.args.get("per_page") or default)
-    except ValueError:
-        return default
-    return min(max(asked, 1), MAX_PER_PAGE)
+_SLUG = re.compile(r"^[a-z0-9-]{1,90}$")
+_PROVINCE = re.compile(r"^[0-9]{2}$")
+
+
+def _whole(name: str, low: int, high: int) -> int | None:
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    if not is_digits(raw) or not low <= int(raw) <= high:
+        raise BadSearch(
+            _(
+                "%(name)s must be a whole number from %(low)s to %(high)s.",
+                name=name,
+                low=low,
+                high=high,
+            )
+        )
+    return int(raw)
+
+
+def _strict_args() -> dict[str, str]:
+    """The query string, refusing what ``/search`` would quietly ignore: a program calling the
+    API wants to hear that its ``sort`` or ``province`` is wrong, not get other results."""
+    args = request.args.to_dict()
+    sort = args.get("sort")
+    if sort and sort not in SORTS:
+        raise BadSearch(_("Unknown sort: use one of %(sorts)s.", sorts=", ".join(SORTS)))
+    for name in ("category", "seller"):
+        if args.get(name) and not _SLUG.match(args[name]):
+            raise BadSearch(
+                _("%(name)s must be a slug: lowercase letters, digits and hyphens.", name=name)
+            )
+    if args.get("province") and not _PROVINCE.match(args["province"]):
+        raise BadSearch(_("province must be a two-digit code, for example 52."))
+    for name in ("min_price", "max_price"):  # "25.000" reads as rupiah on a page, not here
+        _whole(name, 0, MAX_PRICE)
+    _whole("page", 1, MAX_PAGE)
+    args["per_page"] = str(_whole("per_page", 1, MAX_PER_PAGE) or "")
+    if not (args.get("q") or "").strip() and not sort:
+        args["sort"] = "newest"
+    return args
 
 
 @bp.get("/products")
 def products():
     """Search, or list every public product (newest first) when no words are given."""
-    args = request.args.to_dict()
-    if not (args.get("q") or "").strip() and not args.get("sort"):
-        args["sort"] = "newest"
     try:
-        query = parse_query(args, _per_page())
+        args = _strict_args()
+        per_page = int(args["per_page"] or current_app.config["PRODUCTS_PER_PAGE"])
+        query = parse_query(args, per_page)
     except BadSearch as exc:
         return _error(exc.message)
     results = search_engine.search(query)
@@ -109,4 +148,5 @@ def categories():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(url_for(".products", _external=True).rsplit("/", 1)[0]))
+    server = url_for(".products", _external=True).rsplit("/", 1)[0]
+    return jsonify(openapi_document(server, MAX_PER_PAGE))

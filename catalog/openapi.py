@@ -136,12 +136,18 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-_LANG = _query("lang", "language of names and prices: id (default) or en", {"enum": ["id", "en"]})
-_BAD = _json(_ref("Error"), "a bad price or a page too far")
+_LANG = _query(
+    "lang",
+    "language of names, prices and messages: id (the default) or en; anything else means id",
+    {"type": "string", "examples": ["id", "en"]},
+)
+_BAD = _json(_ref("Error"), "a parameter out of its range or of an unknown value")
+_PRICE = {"type": "integer", "minimum": 0, "maximum": 999_999_999_999}
+_SLUG = {"type": "string", "pattern": "^[a-z0-9-]{0,90}$", "description": "empty means any"}
 _LIMITED = _json(_ref("Error"), "too many requests from this address")
 
 
-def openapi_document(server_url: str) -> dict:
+def openapi_document(server_url: str, max_per_page: int) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -161,22 +167,23 @@ def openapi_document(server_url: str) -> dict:
                     "parameters": [
                         _query(
                             "q",
-                            "words, in Indonesian or English",
-                            {"type": "string", "maxLength": MAX_QUERY_CHARS},
+                            f"words, in Indonesian or English (only the first {MAX_QUERY_CHARS} "
+                            "characters count)",
+                            {"type": "string"},
                         ),
                         _query(
                             "category",
                             "category slug (a parent includes its children)",
-                            {"type": "string"},
+                            _SLUG,
                         ),
                         _query(
                             "province",
                             "two-digit province code",
-                            {"type": "string", "pattern": "^[0-9]{2}$"},
+                            {"type": "string", "pattern": "^([0-9]{2})?$"},
                         ),
-                        _query("seller", "shop slug", {"type": "string"}),
-                        _query("min_price", "whole rupiah", {"type": "integer", "minimum": 0}),
-                        _query("max_price", "whole rupiah", {"type": "integer", "minimum": 0}),
+                        _query("seller", "shop slug", _SLUG),
+                        _query("min_price", "whole rupiah", _PRICE),
+                        _query("max_price", "whole rupiah", _PRICE),
                         _query(
                             "sort",
                             "order of results",
@@ -190,7 +197,7 @@ def openapi_document(server_url: str) -> dict:
                         _query(
                             "per_page",
                             "products per page",
-                            {"type": "integer", "minimum": 1, "maximum": 60},
+                            {"type": "integer", "minimum": 1, "maximum": max_per_page},
                         ),
                         _LANG,
                     ],

@@ -23,12 +23,15 @@ def _wants_json() -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        # Keep the exception's own headers (a 405's ``Allow``, a 429's ``Retry-After``); the
+        # body, and so its type, is ours.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify(error=error.name, status=error.code), error.code
+            return jsonify(error=error.name, status=error.code), error.code, headers
         template = f"errors/{error.code}.html"
         if error.code not in (400, 403, 404, 405, 413, 429):
             template = "errors/generic.html"
-        return render_template(template, error=error), error.code
+        return render_template(template, error=error), error.code, headers
 
     @app.errorhandler(500)
     def _server_error(error):

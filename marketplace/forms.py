@@ -10,6 +10,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 from marketplace import regions
+from marketplace.text import is_digits
 
 _RUPIAH_NOISE = re.compile(r"(?i)^\s*rp\.?\s*|[\s.,]")
 
@@ -32,7 +33,7 @@ class RupiahField(IntegerField):
         if not cleaned:
             self.data = None
             return
-        if not cleaned.isdigit() or len(cleaned) > 12:
+        if not is_digits(cleaned) or len(cleaned) > 12:
             self.data = None
             raise ValueError(_l("Enter the price in rupiah, for example 25000."))
         self.data = int(cleaned)

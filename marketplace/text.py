@@ -30,3 +30,13 @@ def unique_slug(model, value: str, exclude_id: int | None = None, max_length: in
         if db.session.scalar(query) is None:
             return slug
         slug, n = f"{base}-{n}", n + 1
+
+
+def is_digits(value: str) -> bool:
+    """Only the ASCII digits 0-9, at least one.
+
+    ``str.isdigit`` also says yes to "³" or "٣" (other scripts' digits), which ``int`` refuses
+    or banks and couriers would not read: every number typed into a form or a URL is checked
+    with this instead.
+    """
+    return value.isascii() and value.isdigit()

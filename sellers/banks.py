@@ -6,6 +6,8 @@ number of digits each bank uses (as printed in its passbooks) before anything is
 
 from __future__ import annotations
 
+from marketplace.text import is_digits
+
 BANKS: dict[str, tuple[str, tuple[int, ...]]] = {
     "BRI": ("Bank Rakyat Indonesia (BRI)", (15,)),
     "BNI": ("Bank Negara Indonesia (BNI)", (10,)),
@@ -20,7 +22,7 @@ BANKS: dict[str, tuple[str, tuple[int, ...]]] = {
 
 def account_length_ok(bank: str, number: str) -> bool:
     lengths = BANKS.get(bank, ("", ()))[1]
-    return number.isdigit() and len(number) in lengths
+    return is_digits(number) and len(number) in lengths
 
 
 def expected_lengths(bank: str) -> str:

@@ -28,6 +28,7 @@ from wtforms.validators import (
 )
 
 from marketplace.forms import RegionPickerMixin, RupiahField
+from marketplace.text import is_digits
 from sellers.banks import BANKS, account_length_ok, expected_lengths
 from sellers.models import STORY_MIN_LENGTH
 
@@ -40,7 +41,7 @@ def _compact_phone(value):
 
 def _digits_only(value):
     """Passbooks print "0021-01-000123-50-1"; only the digits matter."""
-    return "".join(ch for ch in value if ch.isdigit()) if value else value
+    return "".join(ch for ch in value if is_digits(ch)) if value else value
 
 
 def _optional_int(value):

@@ -27,6 +27,7 @@ from catalog.search.base import (
 from marketplace import regions
 from marketplace.extensions import db
 from marketplace.i18n import current_locale, format_rupiah
+from marketplace.text import is_digits
 from sellers.models import Seller
 
 _PRICE_NOISE = re.compile(r"(?i)rp|[\s.,]")
@@ -45,7 +46,7 @@ def _price(args, name: str) -> int | None:
     if not raw:
         return None
     cleaned = _PRICE_NOISE.sub("", raw)
-    if not cleaned.isdigit() or len(cleaned) > 12:
+    if not is_digits(cleaned) or len(cleaned) > 12:
         raise BadSearch(_l("Prices must be whole rupiah, for example 25000."))
     return int(cleaned)
 

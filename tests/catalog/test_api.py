@@ -77,7 +77,9 @@ def test_listing_without_words_pages_through_every_public_product(client, search
     second = client.get(first["next"]).get_json()
     assert [i["slug"] for i in second["items"]] == [made[2].slug, made[1].slug]
     assert second["previous"].endswith("page=1")
-    assert _get(client, "/api/v1/products", per_page=500).get_json()["per_page"] == 60
+    too_many = _get(client, "/api/v1/products", per_page=500)
+    assert too_many.status_code == 400
+    assert too_many.get_json()["error"] == "per_page harus bilangan bulat dari 1 sampai 60."
 
 
 def test_typos_get_a_suggestion(client, search_backend):
@@ -89,10 +91,21 @@ def test_typos_get_a_suggestion(client, search_backend):
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
-        ({"min_price": "murah"}, 400, "rupiah bulat"),
-        ({"page": "10000"}, 400, "terlalu jauh"),
-        ({"q": '"(*:AND', "sort": "bogus", "page": "abc", "per_page": "x"}, 200, None),
-        ({"q": "x" * 3000, "province": "<script>"}, 200, None),
+        ({"min_price": "murah"}, 400, "min_price harus bilangan bulat dari 0 sampai"),
+        ({"min_price": "-5"}, 400, "min_price harus bilangan bulat"),
+        ({"min_price": "0.5"}, 400, "min_price harus bilangan bulat"),
+        ({"max_price": "³"}, 400, "max_price harus bilangan bulat"),
+        ({"page": "³"}, 400, "page harus bilangan bulat"),
+        ({"page": "10000"}, 400, "page harus bilangan bulat dari 1 sampai 400."),
+        ({"page": "abc"}, 400, "page harus bilangan bulat"),
+        ({"per_page": "0"}, 400, "per_page harus bilangan bulat dari 1 sampai 60."),
+        ({"sort": "bogus"}, 400, "Urutan tidak dikenal: pakai salah satu dari relevance, "),
+        ({"province": "<script>"}, 400, "province harus kode provinsi dua angka"),
+        ({"category": "../../etc"}, 400, "category harus berupa slug"),
+        ({"seller": "Toko Saya"}, 400, "seller harus berupa slug"),
+        ({"q": '"(*:AND --%'}, 200, None),
+        ({"q": "x" * 3000}, 200, None),
+        ({"q": "gula", "lang": "xx"}, 200, None),
     ],
 )
 def test_bad_input_gets_a_json_answer_never_a_500(client, args, status, message):
@@ -102,6 +115,14 @@ def test_bad_input_gets_a_json_answer_never_a_500(client, args, status, message)
     if message:
         assert message in response.get_json()["error"]
         assert response.get_json()["status"] == 400
+
+
+def test_messages_follow_the_language_and_methods_are_named(client):
+    english = _get(client, "/api/v1/products", sort="bogus", lang="en").get_json()
+    assert english["error"].startswith("Unknown sort: use one of relevance")
+    response = client.post("/api/v1/products")
+    assert response.status_code == 405 and response.is_json
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
 
 
 def test_product_detail_shows_permits_and_hides_what_is_not_public(client):

@@ -315,6 +315,8 @@ def test_search_page_shows_results_snippets_facets_and_filters(client, search_ba
         ({"q": "gula", "page": "abc"}, 200, ""),
         ({"q": "gula", "page": "10000"}, 400, "terlalu jauh"),
         ({"q": "gula", "min_price": "murah"}, 400, "rupiah bulat"),
+        ({"q": "gula", "max_price": "³"}, 400, "rupiah bulat"),  # a digit to isdigit, not to int
+        ({"q": "gula", "min_price": "٢٥٠٠٠"}, 400, "rupiah bulat"),
         ({"q": "gula", "max_price": "Rp 50.000"}, 200, ""),
     ],
 )
