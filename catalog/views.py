@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from catalog import search as search_engine
 from catalog import services
+from catalog.search import misses as search_misses
 from catalog.search.highlight import snippet
 from catalog.search.params import (
     BadSearch,
@@ -148,6 +149,7 @@ def search():
     if query.asks_nothing:
         return render_template("catalog/search.html", q=query.text, results=None, error="")
     results = search_engine.search(query)
+    search_misses.record(query, results.total)
     products = services.products_in_order(results.ids)
     return render_template(
         "catalog/search.html",

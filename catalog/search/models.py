@@ -1,6 +1,8 @@
-"""The PostgreSQL search backend's table: one row per public product.
+"""Search tables: the PostgreSQL backend's documents and vocabulary, and searches that found
+nothing (``SearchMiss``, written whatever the backend).
 
-Only ``SEARCH_BACKEND=postgres`` writes it. ``tsv`` holds the same analysed tokens as the
+``search_documents`` holds one row per public product; only ``SEARCH_BACKEND=postgres``
+writes it. ``tsv`` holds the same analysed tokens as the
 Whoosh index (weighted: title A, category and shop B, place C, description D, plus concept
 tags), so both backends rank from the same words; ``title_raw`` keeps unstemmed title words for
 ``pg_trgm`` typo matching and autocomplete. On SQLite the columns are plain text and unused.
@@ -8,7 +10,9 @@ tags), so both backends rank from the same words; ``title_raw`` keeps unstemmed 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,3 +69,18 @@ class SearchWord(db.Model):
     )
 
     word: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class SearchMiss(db.Model):
+    """How often a phrase found nothing on a day: what buyers want that no shop lists yet.
+
+    Counted, never tied to a visitor (no account, address or time of day is kept).
+    """
+
+    __tablename__ = "search_misses"
+    __table_args__ = (UniqueConstraint("day", "phrase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # first column of the unique index: by day is fast
+    phrase: Mapped[str] = mapped_column(String(60))
+    count: Mapped[int] = mapped_column(default=1)

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from catalog import services as catalog_services
 from catalog.models import Product, ProductStatus
+from catalog.search import misses as search_misses_service
 from marketplace.auth.models import User
 from marketplace.auth.permissions import admins_only
 from marketplace.errors import NotFound
@@ -33,6 +34,7 @@ from sellers.forms import EmptyForm, RejectForm
 from sellers.models import Seller, SellerDocument, SellerStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+MISSES_DAYS = 30
 
 
 bp.before_request(admins_only)
@@ -51,6 +53,16 @@ def dashboard():
         ),
     }
     return render_template("admin/dashboard.html", counts=counts)
+
+
+@bp.get("/search-misses")
+def search_misses():
+    """What buyers searched for and found nothing, over the last 30 days."""
+    return render_template(
+        "admin/search_misses.html",
+        misses=search_misses_service.top_misses(MISSES_DAYS),
+        days=MISSES_DAYS,
+    )
 
 
 def _seller_or_404(seller_id: int) -> Seller:
