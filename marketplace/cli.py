@@ -79,6 +79,12 @@ def optimize_search() -> None:
     from catalog import search
 
     click.echo(f"search index optimised: {search.backend().optimize()}")
+    from catalog.search import misses
+
+    click.echo(
+        f"searches that found nothing: {misses.forget_old()} counts older than "
+        f"{misses.KEPT_DAYS} days dropped"
+    )
 
 
 def init_app(app: Flask) -> None:

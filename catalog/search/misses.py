@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from catalog.search.analysis import normalise
@@ -25,6 +25,7 @@ from marketplace.extensions import db
 log = logging.getLogger(__name__)
 
 MAX_WORDS = 6
+KEPT_DAYS = 90  # older counts are dropped by the nightly `search optimize`
 MAX_CHARS = 60
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -93,3 +94,12 @@ def top_misses(days: int = 30, limit: int = 100) -> list[Miss]:
         .limit(limit)
     )
     return [Miss(phrase, int(n), int(d), last) for phrase, n, d, last in rows]
+
+
+def forget_old(days: int = KEPT_DAYS) -> int:
+    """Drop the counts older than ``days`` days (the table holds one row per phrase and day,
+    so random queries must not pile up forever). Returns how many rows went."""
+    before = utcnow().date() - timedelta(days=days)
+    gone = db.session.execute(delete(SearchMiss).where(SearchMiss.day < before)).rowcount
+    db.session.commit()
+    return gone

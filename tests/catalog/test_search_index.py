@@ -413,7 +413,7 @@ def test_optimize_compacts_without_changing_answers(app_ctx, search_backend):
     after = search.search(query)
     assert (after.ids, after.total, after.facets) == (before.ids, before.total, before.facets)
     if search_backend.name == "whoosh":
-        assert output == (
+        assert output.startswith(
             f"search index optimised: {segments} segments and {stored - live} deleted "
             "documents merged into one segment\n"
         )

@@ -106,3 +106,18 @@ def _csrf(client) -> str:
     from tests.conftest import get_csrf
 
     return get_csrf(client, "/")
+
+
+def test_the_nightly_optimize_forgets_counts_older_than_90_days(app_ctx):
+    today = utcnow().date()
+    db.session.add_all(
+        [
+            SearchMiss(day=today - timedelta(days=90), phrase="kopi luwak", count=1),
+            SearchMiss(day=today - timedelta(days=91), phrase="kopi luwak", count=1),
+            SearchMiss(day=today - timedelta(days=400), phrase="tenun songket", count=9),
+        ]
+    )
+    db.session.commit()
+    output = app_ctx.test_cli_runner().invoke(args=["search", "optimize"]).output
+    assert "searches that found nothing: 2 counts older than 90 days dropped" in output
+    assert _counts() == {"kopi luwak": 1}
