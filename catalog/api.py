@@ -10,8 +10,6 @@ runs through the same search backend.
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
@@ -19,7 +17,7 @@ from catalog import search as search_engine
 from catalog import services
 from catalog.openapi import openapi_document
 from catalog.search.base import MAX_PAGE, SORTS
-from catalog.search.params import BadSearch, parse_query
+from catalog.search.params import PROVINCE_CODE, SLUG, BadSearch, parse_query
 from catalog.serializers import (
     category_tree,
     facet_values,
@@ -57,10 +55,6 @@ def _error(message, status: int = 400):
     return jsonify(error=str(message), status=status), status
 
 
-_SLUG = re.compile(r"^[a-z0-9-]{1,90}$")
-_PROVINCE = re.compile(r"^[0-9]{2}$")
-
-
 def _whole(name: str, low: int, high: int) -> int | None:
     raw = request.args.get(name, "")
     if not raw:
@@ -85,11 +79,11 @@ def _strict_args() -> dict[str, str]:
     if sort and sort not in SORTS:
         raise BadSearch(_("Unknown sort: use one of %(sorts)s.", sorts=", ".join(SORTS)))
     for name in ("category", "seller"):
-        if args.get(name) and not _SLUG.match(args[name]):
+        if args.get(name) and not SLUG.match(args[name]):
             raise BadSearch(
                 _("%(name)s must be a slug: lowercase letters, digits and hyphens.", name=name)
             )
-    if args.get("province") and not _PROVINCE.match(args["province"]):
+    if args.get("province") and not PROVINCE_CODE.match(args["province"]):
         raise BadSearch(_("province must be a two-digit code, for example 52."))
     for name in ("min_price", "max_price"):  # "25.000" reads as rupiah on a page, not here
         _whole(name, 0, MAX_PRICE)

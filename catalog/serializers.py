@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import url_for
-from sqlalchemy import select
 
 from catalog.models import Category, Product, ProductImage
 from catalog.search.base import band_bounds
+from catalog.search.params import facet_names
 from marketplace import regions
-from marketplace.extensions import db
 from marketplace.i18n import current_locale, format_rupiah
 from marketplace.templating import image_src
 from orders.reviews import NO_RATING, Rating
-from sellers.models import Seller
 
 IMAGE_WIDTHS = (320, 640, 1280)
 
@@ -112,14 +110,7 @@ def facet_values(facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[dic
     """Facet counts as ``{"value", "label", "count"}``, ``value`` being what the filter of the
     same name takes; price bands as the ``min_price``/``max_price`` that select them."""
     locale = current_locale()
-    categories = dict.fromkeys(slug for slug, _n in facets.get("category", []))
-    sellers = dict.fromkeys(slug for slug, _n in facets.get("seller", []))
-    if categories:
-        for c in db.session.scalars(select(Category).where(Category.slug.in_(categories))):
-            categories[c.slug] = c.name(locale)
-    if sellers:
-        for s in db.session.scalars(select(Seller).where(Seller.slug.in_(sellers))):
-            sellers[s.slug] = s.shop_name
+    categories, sellers = facet_names(facets)
     labels = {
         "category": lambda v: categories.get(v) or v,
         "seller": lambda v: sellers.get(v) or v,

@@ -77,10 +77,9 @@ def reindex_search() -> None:
 def optimize_search() -> None:
     """Compact the search index (nightly; safe while the site serves)."""
     from catalog import search
-
-    click.echo(f"search index optimised: {search.backend().optimize()}")
     from catalog.search import misses
 
+    click.echo(f"search index optimised: {search.backend().optimize()}")
     click.echo(
         f"searches that found nothing: {misses.forget_old()} counts older than "
         f"{misses.KEPT_DAYS} days dropped"

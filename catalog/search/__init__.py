@@ -72,18 +72,18 @@ def reindex(progress: Callable[[int], None] | None = None) -> int:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
+    from catalog import changes
     from catalog.models import Product
-    from catalog.search.documents import documents_for_ids, public_documents
+    from catalog.search import sync
+    from catalog.search.documents import public_documents
     from marketplace.auth.models import utcnow
     from marketplace.extensions import db
 
     since = utcnow() - REINDEX_OVERLAP
     with Session(db.engine) as session:  # its own session: batches are expunged
         count = backend().rebuild(public_documents(session), progress)
-        changed = session.scalars(select(Product.id).where(Product.updated_at >= since))
-        docs, gone = documents_for_ids(session, changed)
-    backend().upsert(docs)
-    backend().delete(gone)
+        changed = set(session.scalars(select(Product.id).where(Product.updated_at >= since)))
+    sync.apply(changes.Changes(products=changed))  # as if each had just been saved again
     return count
 
 

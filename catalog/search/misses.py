@@ -42,7 +42,8 @@ def phrase_of(text: str) -> str:
 def record(query: SearchQuery, total: int) -> None:
     """Count a search that found nothing. Never fails the search page: a counting error is
     logged and rolled back."""
-    if total or query.page != 1 or query.filters or query.min_price or query.max_price:
+    priced = query.min_price is not None or query.max_price is not None
+    if total or query.page != 1 or query.filters or priced:
         return
     phrase = phrase_of(query.text)
     if not phrase:

@@ -31,8 +31,9 @@ from marketplace.text import is_digits
 from sellers.models import Seller
 
 _PRICE_NOISE = re.compile(r"(?i)rp|[\s.,]")
-_SLUG = re.compile(r"^[a-z0-9-]{1,90}$")
-_CODE = re.compile(r"^[0-9]{2}$")
+# What a category or shop slug and a province code look like (the API refuses anything else).
+SLUG = re.compile(r"^[a-z0-9-]{1,90}$")
+PROVINCE_CODE = re.compile(r"^[0-9]{2}$")
 
 
 class BadSearch(ValueError):
@@ -69,9 +70,9 @@ def parse_query(args, per_page: int) -> SearchQuery:
     province = args.get("province") or ""
     return SearchQuery(
         text=text,
-        category=category if _SLUG.match(category) else "",
-        seller=seller if _SLUG.match(seller) else "",
-        province=province if _CODE.match(province) else "",
+        category=category if SLUG.match(category) else "",
+        seller=seller if SLUG.match(seller) else "",
+        province=province if PROVINCE_CODE.match(province) else "",
         min_price=min_price,
         max_price=max_price,
         sort=sort if sort in SORTS else "relevance",
@@ -117,19 +118,36 @@ def _band_label(band: str) -> str:
     return f"{format_rupiah(low)} – {format_rupiah(high + 1)}"
 
 
-def facet_links(query: SearchQuery, results: SearchResults) -> dict[str, list[FacetLink]]:
+def facet_names(
+    facets: dict[str, list[tuple[str, int]]], sellers_shown: int | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(category slug → name in the visitor's language, shop slug → shop name) for the facet
+    values, in one query each; ``sellers_shown`` limits the shops looked up."""
     locale = current_locale()
-    facets = results.facets
     cat_slugs = [slug for slug, _n in facets.get("category", [])]
-    categories = {
-        c.slug: c.name(locale)
-        for c in db.session.scalars(select(Category).where(Category.slug.in_(cat_slugs)))
-    }
-    seller_slugs = [slug for slug, _n in facets.get("seller", [])][:10]
-    sellers = {
-        s.slug: s.shop_name
-        for s in db.session.scalars(select(Seller).where(Seller.slug.in_(seller_slugs)))
-    }
+    seller_slugs = [slug for slug, _n in facets.get("seller", [])][:sellers_shown]
+    categories = (
+        {
+            c.slug: c.name(locale)
+            for c in db.session.scalars(select(Category).where(Category.slug.in_(cat_slugs)))
+        }
+        if cat_slugs
+        else {}
+    )
+    sellers = (
+        {
+            s.slug: s.shop_name
+            for s in db.session.scalars(select(Seller).where(Seller.slug.in_(seller_slugs)))
+        }
+        if seller_slugs
+        else {}
+    )
+    return categories, sellers
+
+
+def facet_links(query: SearchQuery, results: SearchResults) -> dict[str, list[FacetLink]]:
+    facets = results.facets
+    categories, sellers = facet_names(facets, sellers_shown=10)
     out: dict[str, list[FacetLink]] = {}
     out["category"] = [
         FacetLink(

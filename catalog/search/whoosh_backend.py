@@ -264,8 +264,7 @@ class WhooshBackend:
             return index.create_in(str(self.directory), make_schema())
 
     def clear(self) -> None:
-        with self._guard.hold():
-            self._ix = self._create()
+        self._ix = self._create()
 
     def _searcher(self):
         """This thread's searcher, reopened when the index has a newer generation.
