@@ -89,9 +89,11 @@ def register_i18n(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from marketplace import security
+    from marketplace import request_hygiene, security
 
     security.init_app(app)
+    # Before the blueprints: URL converters are bound when each route is added.
+    request_hygiene.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 
@@ -11,6 +9,7 @@ from catalog import services as catalog_services
 from marketplace import regions
 from marketplace.extensions import db
 from marketplace.page_cache import cached_page
+from marketplace.request_hygiene import safe_redirect_target
 
 bp = Blueprint("core", __name__)
 
@@ -28,13 +27,8 @@ def home():
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths: an open redirect would help phishing."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
+    """Only same-site paths: an open redirect would help phishing (see ``safe_redirect_target``)."""
+    return safe_redirect_target(target)
 
 
 @bp.get("/regions")

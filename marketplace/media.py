@@ -23,9 +23,10 @@ def serve(name: str):
     storage = get_storage()
     try:
         path = storage.path(name)
-    except ValueError:
-        abort(404)
-    if path is None or not path.is_file():
+        found = path is not None and path.is_file()
+    except (ValueError, OSError):  # a malformed or over-long name (ENAMETOOLONG)
+        found = False
+    if not found:
         abort(404)
     response = send_from_directory(storage.root, name, max_age=ONE_YEAR)
     response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"

@@ -18,6 +18,7 @@ from wtforms.validators import (
 )
 
 from marketplace.forms import RegionPickerMixin
+from marketplace.request_hygiene import MAX_ID
 from orders.cart import MAX_QUANTITY
 from orders.checkout import postal_code_matches
 from sellers.forms import PHONE, _compact_phone
@@ -32,7 +33,7 @@ class AddToCartForm(FlaskForm):
     class Meta:
         csrf = False
 
-    product_id = IntegerField(validators=[InputRequired()])
+    product_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     quantity = IntegerField(
         _l("Quantity"),
         default=1,

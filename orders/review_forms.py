@@ -9,9 +9,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
+from marketplace.request_hygiene import MAX_ID
 from orders.reviews import MAX_TEXT
 
 # Best first: on a phone the first choice is the one under the thumb, and most buyers are happy.
@@ -25,7 +26,9 @@ RATING_CHOICES = [
 
 
 class ReviewForm(FlaskForm):
-    order_item_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    order_item_id = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
+    )
     rating = RadioField(
         _l("Your rating"),
         choices=RATING_CHOICES,

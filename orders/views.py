@@ -27,6 +27,7 @@ from catalog.images import ImageRejected
 from marketplace import regions
 from marketplace.extensions import csrf, db
 from marketplace.i18n import current_locale, format_rupiah
+from marketplace.request_hygiene import safe_redirect_target
 from orders import access, emails, fulfilment, labels, notifications, reviews
 from orders import bank_transfer as transfers
 from orders import cart as carts
@@ -123,7 +124,7 @@ def add_item():
     form = AddToCartForm()
     if not form.validate():
         flash(CART_ERRORS["quantity"](), "error")
-        return redirect(request.referrer or url_for("orders.cart"), 303)
+        return redirect(safe_redirect_target(request.referrer, url_for("orders.cart")), 303)
     try:
         kept = carts.add(_store(), form.product_id.data, form.quantity.data)
     except carts.CartError as error:

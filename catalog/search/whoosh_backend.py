@@ -347,11 +347,18 @@ class WhooshBackend:
             ix = index.create_in(str(staging), make_schema())
             count = 0
             writer = ix.writer(limitmb=256, procs=1)
-            for doc in documents:
-                writer.add_document(**_fields(doc))
-                count += 1
-                if progress and count % batch == 0:
-                    progress(count)
+            try:
+                for doc in documents:
+                    writer.add_document(**_fields(doc))
+                    count += 1
+                    if progress and count % batch == 0:
+                        progress(count)
+            except BaseException:
+                # The documents come from the database, which may fail mid-way: close the
+                # writer's files and leave the live index as it was.
+                writer.cancel()
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
             writer.commit(optimize=True)
             old = self.directory.with_name(self.directory.name + ".old")
             if old.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.auth.models import Role, User
 from marketplace.errors import DomainError
@@ -31,7 +32,13 @@ def register_user(
     for role in roles:
         user.add_role(role)
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two sign-ups with one address at once: the unique index decides, the loser is told
+        # the address is taken, as if it had come a moment later.
+        db.session.rollback()
+        raise EmailTaken(email) from None
     return user
 
 
