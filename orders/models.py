@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -201,6 +202,8 @@ class OrderEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
+    # The shop's part this step belongs to (None for the order and its payment).
+    seller_order: Mapped[SellerOrder | None] = relationship(lazy="joined")
 
 
 class Payment(db.Model):
@@ -240,7 +243,8 @@ class PaymentEvent(db.Model):
     type: Mapped[str] = mapped_column(String(80))
     object_id: Mapped[str] = mapped_column(String(255), default="")
     payload: Mapped[str] = mapped_column(Text)
-    created: Mapped[int] = mapped_column(default=0)  # the provider's own timestamp
+    # The provider's own Unix time: 64 bits, so times after 2038 fit.
+    created: Mapped[int] = mapped_column(BigInteger, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     result: Mapped[str] = mapped_column(String(120), default="")

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
+from marketplace.request_hygiene import MAX_ID
 from orders import settlement
 from orders.models import Order, Payment, PaymentEvent, PaymentMethod
 from orders.payments.base import PaymentError
@@ -74,6 +75,10 @@ class MalformedEvent(ValueError):
     """Signed by Stripe but not shaped like an event (no id, type or object)."""
 
 
+#: Stored in a 64-bit column; a later time is no real event's (year 2^53 s is far beyond).
+MAX_TIMESTAMP = 2**53
+
+
 # --- finding our rows ------------------------------------------------------------------
 
 
@@ -82,6 +87,34 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _row_id(value) -> int | None:
+    """An id from metadata, or None when no row could have it (beyond the column's range)."""
+    number = _int(value)
+    return number if number is not None and 0 < number <= MAX_ID else None
+
+
+def _timestamp(value) -> int:
+    """The provider's Unix time, or 0 for a value no real event carries."""
+    number = _int(value)
+    return number if number is not None and 0 <= number <= MAX_TIMESTAMP else 0
+
+
+def _metadata(session: dict) -> dict:
+    metadata = session.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _has_nul(value) -> bool:
+    """True when any string in the event holds a NUL, which no database text column can store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _intent_id(session: dict) -> str:
@@ -104,7 +137,7 @@ def _locked(statement):
 def _locate_session(session: dict) -> tuple[Order, Payment] | tuple[None, None]:
     """Our Payment for a Checkout Session, cross-checked against the order in its metadata."""
     session_id = str(session.get("id") or "")
-    metadata = session.get("metadata") or {}
+    metadata = _metadata(session)
     payment = None
     if session_id:
         payment = _locked(
@@ -115,7 +148,7 @@ def _locate_session(session: dict) -> tuple[Order, Payment] | tuple[None, None]:
     if payment is None:
         # start() stored the session id but the request's commit was lost: the metadata, which
         # only we write and Stripe returns signed, still names the Payment.
-        payment_id = _int(metadata.get("payment_id"))
+        payment_id = _row_id(metadata.get("payment_id"))
         candidate = _locked(select(Payment).where(Payment.id == payment_id)) if payment_id else None
         if (
             candidate is not None
@@ -128,7 +161,7 @@ def _locate_session(session: dict) -> tuple[Order, Payment] | tuple[None, None]:
     if payment is None:
         return None, None
     order = payment.order
-    order_id = _int(metadata.get("order_id"))
+    order_id = _row_id(metadata.get("order_id"))
     if order_id is not None and order_id != order.id:
         log.error(
             "stripe session %s names order %s but belongs to %s", session_id, order_id, order.id
@@ -332,6 +365,8 @@ def _parts(event: dict) -> tuple[str, str, dict]:
         and isinstance(obj, dict)
     ):
         raise MalformedEvent("not a Stripe event")
+    if _has_nul(event):
+        raise MalformedEvent("not a Stripe event: NUL character")
     return event_id[:255], event_type[:80], obj
 
 
@@ -342,7 +377,7 @@ def _record(event_id: str, event_type: str, obj: dict, event: dict) -> PaymentEv
         type=event_type,
         object_id=str(obj.get("id") or "")[:255],
         payload=json.dumps(event, separators=(",", ":"), sort_keys=True, default=str),
-        created=_int(event.get("created")) or 0,
+        created=_timestamp(event.get("created")),
     )
     db.session.add(record)
     return record
@@ -443,7 +478,7 @@ def reconcile(since_hours: int = 72) -> ReconcileReport:
     try:
         events = sorted(
             provider.list_events(int(cutoff.timestamp()), types=sorted(HANDLERS)),
-            key=lambda e: (_int(e.get("created")) or 0, str(e.get("id"))),
+            key=lambda e: (_timestamp(e.get("created")), str(e.get("id"))),
         )
     except PaymentError:
         report.errors += 1

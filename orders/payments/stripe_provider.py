@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -73,9 +74,30 @@ def parse_webhook(payload: bytes, sig_header: str | None, *, secret: str) -> dic
         event = stripe.Webhook.construct_event(payload, sig_header or "", secret)
     except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook("invalid signature") from exc
-    except ValueError as exc:  # not UTF-8, not JSON, or not an event
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        # Not UTF-8, not JSON, or JSON that is no object (a list, a number).
         raise InvalidWebhook("invalid payload") from exc
+    if _signed_in_future(sig_header or ""):
+        raise InvalidWebhook("timestamp in the future")
+    if not isinstance(event, dict) and not hasattr(event, "to_dict"):
+        raise InvalidWebhook("invalid payload")
     return _plain(event)
+
+
+def _signed_in_future(sig_header: str) -> bool:
+    """The library refuses old signatures (replays) but not ones dated ahead of our clock.
+
+    A signature dated hours ahead would stay replayable for that long; Stripe signs at
+    sending time, so allow only the usual clock drift.
+    """
+    for item in sig_header.split(","):
+        key, _, value = item.partition("=")
+        if key.strip() == "t":
+            try:
+                return int(value) > time.time() + stripe.Webhook.DEFAULT_TOLERANCE
+            except ValueError:
+                return True
+    return False
 
 
 class StripeProvider:
