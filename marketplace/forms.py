@@ -15,6 +15,34 @@ from marketplace.text import is_digits
 _RUPIAH_NOISE = re.compile(r"(?i)^\s*rp\.?\s*|[\s.,]")
 
 
+def ascii_int(value) -> int:
+    """``int()`` for form input that accepts ASCII digits only.
+
+    Python's ``int("١٢")`` is 12: Arabic-Indic or other script digits would pass as numbers the
+    user never meant (and that no other screen shows the same way). A ``coerce`` for choice
+    fields; raises ``ValueError`` like ``int``.
+    """
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not is_digits(text.removeprefix("-")):
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(text)
+
+
+class WholeNumberField(IntegerField):
+    """WTForms' ``IntegerField`` with ASCII digits only, and its message in the user's language."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = ascii_int(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Write a whole number using the digits 0–9.")) from None
+
+
 class RupiahField(IntegerField):
     """Accepts what sellers type: ``25000``, ``25.000``, ``Rp 25.000``; stores integer rupiah.
 

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 
-from marketplace import regions
+from marketplace import phones, regions, safe_text
 from marketplace.i18n import current_locale, format_rupiah
 
 IMAGE_PREFIX = "products"
@@ -58,14 +58,28 @@ def _format_date(value) -> str:
     return format_date(value, "medium") if value else ""
 
 
+def wa_link(number: str | None, text: str = "") -> str:
+    """A wa.me link for a template, or "" when the number is not valid.
+
+    A page must not fail because one seller's stored number is odd; the template renders no
+    button instead of a link WhatsApp would reject.
+    """
+    try:
+        return phones.whatsapp_link(number or "", text)
+    except ValueError:
+        return ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["date"] = _format_date
     app.jinja_env.filters["region_name"] = regions.name
     app.jinja_env.filters["place_label"] = regions.place_label
+    app.jinja_env.filters["wa_link"] = wa_link
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.finalize = safe_text.finalize
 
     # Globals, not a context processor: imported macros see globals but not the context.
     app.jinja_env.globals.update(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, HiddenField, IntegerField, StringField, TelField, TextAreaField
+from wtforms import EmailField, HiddenField, StringField, TelField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -17,7 +17,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace.forms import RegionPickerMixin
+from marketplace.forms import RegionPickerMixin, WholeNumberField
 from marketplace.request_hygiene import MAX_ID
 from orders.cart import MAX_QUANTITY
 from orders.checkout import postal_code_matches
@@ -33,8 +33,8 @@ class AddToCartForm(FlaskForm):
     class Meta:
         csrf = False
 
-    product_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
-    quantity = IntegerField(
+    product_id = WholeNumberField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    quantity = WholeNumberField(
         _l("Quantity"),
         default=1,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_QUANTITY)],
@@ -42,7 +42,7 @@ class AddToCartForm(FlaskForm):
 
 
 class QuantityForm(FlaskForm):
-    quantity = IntegerField(
+    quantity = WholeNumberField(
         _l("Quantity"), validators=[InputRequired(), NumberRange(min=0, max=MAX_QUANTITY)]
     )
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -21,11 +20,12 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from urllib.parse import quote
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
+
+from marketplace import phones
 
 log = logging.getLogger(__name__)
 
@@ -91,21 +91,13 @@ def _append_to_outbox(path: Path, to: str, subject: str, body: str) -> None:
 
 
 def whatsapp_link(number: str, text: str) -> str:
-    """A wa.me link; WhatsApp wants the number in international form with digits only.
+    """A wa.me link to ``number`` with ``text`` prefilled; see ``marketplace.phones``.
 
-    Indonesians write the same number as "0812…", "+62 812-…", "62812…" or "812…". A number
-    with no digits at all raises ``ValueError``: a link to nobody is a bug in the caller.
+    Kept here for the order views that import it; the parsing of "0812…", "+62 812-…",
+    "62812…", "812…" and "0062…" lives in one place. An invalid number raises ``ValueError``:
+    a link to nobody is a bug in the caller.
     """
-    digits = re.sub(r"\D", "", number)
-    if digits.startswith("00"):  # international call prefix: 0062…
-        digits = digits[2:]
-    if digits.startswith("0"):  # national trunk prefix: 0812… is +62 812…
-        digits = "62" + digits[1:]
-    elif digits.startswith("8"):  # mobile number written without its trunk prefix
-        digits = "62" + digits
-    if not digits:
-        raise ValueError(f"no phone number in {number!r}")
-    return f"https://wa.me/{digits}?text={quote(text, safe='')}"
+    return phones.whatsapp_link(number, text)
 
 
 def after_commit(fn: Callable[..., object], *args, **kwargs) -> None:

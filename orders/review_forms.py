@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectChoice, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
+from marketplace.forms import WholeNumberField, ascii_int
 from marketplace.request_hygiene import MAX_ID
 from orders.reviews import MAX_TEXT
 
@@ -26,13 +27,13 @@ RATING_CHOICES = [
 
 
 class ReviewForm(FlaskForm):
-    order_item_id = IntegerField(
+    order_item_id = WholeNumberField(
         widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
     )
     rating = RadioField(
         _l("Your rating"),
         choices=RATING_CHOICES,
-        coerce=int,
+        coerce=ascii_int,
         validators=[InputRequired(message=_l("Choose from 1 to 5 stars."))],
     )
     text = TextAreaField(

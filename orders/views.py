@@ -28,7 +28,8 @@ from marketplace import regions
 from marketplace.extensions import csrf, db
 from marketplace.i18n import current_locale, format_rupiah
 from marketplace.request_hygiene import safe_redirect_target
-from orders import access, emails, fulfilment, labels, notifications, reviews
+from marketplace.templating import wa_link
+from orders import access, emails, fulfilment, labels, reviews
 from orders import bank_transfer as transfers
 from orders import cart as carts
 from orders.checkout import Address, CheckoutError, place_order, shipping_options, stripe_available
@@ -343,7 +344,7 @@ def order_page(number: str):
     can_review = bool(current_user.is_authenticated and order.can_view(current_user))
     reviewable = reviews.reviewable_items(order, current_user) if can_review else []
     seller_links = {
-        part.id: notifications.whatsapp_link(
+        part.id: wa_link(
             part.seller.whatsapp,
             _(
                 "Hello %(shop)s, about my order %(number)s on Migrant Mart:",
@@ -354,6 +355,7 @@ def order_page(number: str):
         for part in order.seller_orders
         if part.seller.whatsapp
     }
+    seller_links = {part_id: link for part_id, link in seller_links.items() if link}
     return render_template(
         "orders/order.html",
         order=order,

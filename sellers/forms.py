@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     EmailField,
-    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -27,7 +26,8 @@ from wtforms.validators import (
     Regexp,
 )
 
-from marketplace.forms import RegionPickerMixin, RupiahField
+from marketplace import phones
+from marketplace.forms import RegionPickerMixin, RupiahField, WholeNumberField
 from marketplace.text import is_digits
 from sellers.banks import BANKS, account_length_ok, expected_lengths
 from sellers.models import STORY_MIN_LENGTH
@@ -53,6 +53,27 @@ def _bank_choices() -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [
         SelectChoice(code, label) for code, (label, _lengths) in BANKS.items()
     ]
+
+
+_MOBILE_MESSAGE = _l("Use an Indonesian mobile number, e.g. 0812 3456 7890.")
+
+
+class WhatsAppNumber:
+    """An Indonesian mobile number, stored as E.164 ("+6281234567890").
+
+    Buyers' "Ask the seller" buttons link to wa.me, which only takes the international form;
+    normalising here (``field.data`` is replaced) means every page and message can trust the
+    stored value, whichever of "0812…", "+62 812-…" or "62812…" the seller typed.
+    """
+
+    def __init__(self, message=_MOBILE_MESSAGE):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        e164 = phones.to_e164(field.data)
+        if e164 is None or phones.region_of(e164) != "ID" or not phones.is_mobile(e164):
+            raise ValidationError(self.message)
+        field.data = e164
 
 
 class BankAccountChecks:
@@ -85,16 +106,13 @@ class ShopForm(BankAccountChecks, RegionPickerMixin, FlaskForm):
     shop_name = StringField(_l("Shop name"), validators=[DataRequired(), Length(min=3, max=80)])
     whatsapp = TelField(
         _l("WhatsApp number"),
-        validators=[
-            DataRequired(),
-            Regexp(PHONE, message=_l("Use an Indonesian mobile number, e.g. 0812 3456 7890.")),
-        ],
+        validators=[DataRequired(), WhatsAppNumber()],
         filters=[_compact_phone],
     )
     country_abroad = StringField(
         _l("Country where you worked"), validators=[Optional(), Length(max=60)]
     )
-    years_abroad = IntegerField(
+    years_abroad = WholeNumberField(
         _l("Years abroad"), validators=[Optional(), NumberRange(min=0, max=50)]
     )
     story = TextAreaField(
@@ -112,9 +130,6 @@ class ShopForm(BankAccountChecks, RegionPickerMixin, FlaskForm):
     bank_account_holder = StringField(
         _l("Account holder name (as in the passbook)"), validators=[Optional(), Length(max=120)]
     )
-
-
-_MOBILE_MESSAGE = _l("Use an Indonesian mobile number, e.g. 0812 3456 7890.")
 
 
 class SellerAccountForm(FlaskForm):
@@ -154,7 +169,7 @@ class ProfileForm(RegionPickerMixin, FlaskForm):
     shop_name = StringField(_l("Shop name"), validators=[DataRequired(), Length(min=3, max=80)])
     whatsapp = TelField(
         _l("WhatsApp number"),
-        validators=[DataRequired(), Regexp(PHONE, message=_MOBILE_MESSAGE)],
+        validators=[DataRequired(), WhatsAppNumber()],
         filters=[_compact_phone],
     )
     country_abroad = StringField(
@@ -162,7 +177,7 @@ class ProfileForm(RegionPickerMixin, FlaskForm):
         validators=[DataRequired(message=_l("Write the country, e.g. Malaysia.")), Length(max=60)],
         filters=[_strip],
     )
-    years_abroad = IntegerField(
+    years_abroad = WholeNumberField(
         _l("Years abroad"),
         validators=[
             InputRequired(message=_l("Write the number of years, e.g. 5.")),
@@ -244,12 +259,12 @@ class ProductForm(FlaskForm):
             ),
         ],
     )
-    stock = IntegerField(
+    stock = WholeNumberField(
         _l("Stock"),
         validators=[InputRequired(), NumberRange(min=0, max=100_000)],
         default=0,
     )
-    weight_grams = IntegerField(
+    weight_grams = WholeNumberField(
         _l("Shipping weight (grams)"),
         validators=[InputRequired(), NumberRange(min=1, max=50_000)],
     )

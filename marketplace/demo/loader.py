@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from catalog import services as catalog
 from catalog.images import draw_product_photo
 from catalog.models import Category, Product, ProductImage, ProductStatus
-from marketplace import regions
+from marketplace import phones, regions
 from marketplace.auth import services as auth_services
 from marketplace.auth.models import Role
 from marketplace.demo.data import CATEGORIES, PRODUCTS, SELLERS
@@ -101,7 +101,7 @@ def _ensure_seller(data) -> Seller:
         years_abroad=data.years_abroad,
         story=data.story_id,
         story_en=data.story_en,
-        whatsapp=data.whatsapp,
+        whatsapp=phones.to_e164(data.whatsapp) or data.whatsapp,
         status=SellerStatus.VERIFIED.value,
         **regions.chain(data.village_code),
     )

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
+from marketplace.forms import ascii_int
 from sellers.training import progress
 from sellers.training.content_loader import Module, get_module, modules
 
@@ -92,7 +93,7 @@ def quiz_form(module: Module) -> FlaskForm:
         f"q{index}": RadioField(
             question.question,
             choices=[SelectChoice(n, choice) for n, choice in enumerate(question.choices)],
-            coerce=int,
+            coerce=ascii_int,
             validators=[InputRequired()],
         )
         for index, question in enumerate(module.quiz)

@@ -217,7 +217,7 @@ def test_newcomer_registers_fills_the_profile_and_bank_and_resumes(client):
     response = _post(client, "/sell/profile", PROFILE)
     assert response.status_code == 302 and _location(response).endswith("/sell/bank")
     seller = db.session.scalar(select(Seller))
-    assert seller.status == SellerStatus.DRAFT and seller.whatsapp == "081234567890"
+    assert seller.status == SellerStatus.DRAFT and seller.whatsapp == "+6281234567890"
     assert seller.village_code == VILLAGE and seller.story == STORY
 
     # Coming back later (another phone, a lost connection): the wizard resumes at the bank.

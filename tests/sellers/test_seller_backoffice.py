@@ -55,7 +55,7 @@ def test_shop_profile_created_with_region_chain(client):
     assert response.status_code == 302, response.get_data(as_text=True)
     seller = db.session.scalar(select(Seller))
     assert seller.shop_name == "Gula Semut Bu Aminah" and seller.slug == "gula-semut-bu-aminah"
-    assert seller.whatsapp == "081234567890"
+    assert seller.whatsapp == "+6281234567890"
     assert (seller.province_code, seller.regency_code, seller.district_code) == (
         "52",
         "52.01",

@@ -1,0 +1,36 @@
+"""What every ``{{ … }}`` in a template passes through before it is written into a page.
+
+Two classes of user text that looked harmless were not:
+
+* A translated message built lazily (``lazy_gettext("… %(bank)s …", bank=user_input)``) counts
+  as safe markup to Jinja, because Flask-Babel's lazy strings have ``__html__``. Whatever the user
+  typed then reached the page unescaped. None of our messages holds HTML, so a lazy string is
+  turned into plain text here and escaped like any other value.
+* Bidirectional control characters (``Budi \\u202eSantoso``) reverse the text after them: a name
+  could mirror the phone number or amount that follows it on another person's screen. They are
+  dropped from everything a page shows; ordinary right-to-left text (Arabic names) stays as it is,
+  since its direction comes from the letters themselves.
+"""
+
+from __future__ import annotations
+
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup
+
+#: Embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI).
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def strip_bidi_controls(text: str) -> str:
+    return text.translate(BIDI_CONTROLS)
+
+
+def finalize(value):
+    """Jinja's ``finalize`` hook: runs on each expression's value, before autoescaping."""
+    if isinstance(value, LazyString):
+        return strip_bidi_controls(str(value))
+    if isinstance(value, Markup):
+        return Markup(str.translate(value, BIDI_CONTROLS))  # noqa: S704 (already escaped; only removes characters)
+    if isinstance(value, str):
+        return value.translate(BIDI_CONTROLS)
+    return value
