@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from catalog import search as search_engine
 from catalog import services
 from catalog.openapi import openapi_document
-from catalog.search.base import MAX_PAGE, SORTS
+from catalog.search.base import MAX_PAGE, SORTS, SearchResults
 from catalog.search.params import PROVINCE_CODE, SLUG, BadSearch, parse_query
 from catalog.serializers import (
     category_tree,
@@ -103,7 +103,10 @@ def products():
         query = parse_query(args, per_page)
     except BadSearch as exc:
         return _error(exc.message)
-    results = search_engine.search(query)
+    if query.unsearchable:  # only emoji, "*", one letter …: nothing matches, not everything
+        results = SearchResults(ids=[], total=0, page=query.page, per_page=query.per_page)
+    else:
+        results = search_engine.search(query)
     items = services.products_in_order(results.ids)
     pages = max(1, -(-results.total // query.per_page))
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from catalog import search as search_engine
 from catalog import services
 from catalog.search import misses as search_misses
+from catalog.search.analysis import has_search_terms
 from catalog.search.highlight import snippet
 from catalog.search.params import (
     BadSearch,
@@ -17,6 +18,7 @@ from catalog.search.params import (
     query_args,
 )
 from marketplace.errors import NotFound
+from marketplace.forms import ascii_int
 from marketplace.page_cache import cached_page
 from orders import reviews
 
@@ -26,7 +28,7 @@ RECENT_REVIEWS = 5  # shown under a product or a shop; the rest stay in the aver
 
 def _page_arg() -> int:
     try:
-        page = int(request.args.get("page", "1"))
+        page = ascii_int(request.args.get("page", "1"))
     except ValueError:
         return 1
     return min(max(page, 1), 100_000)
@@ -148,6 +150,8 @@ def search():
         return render_template("catalog/search.html", q="", results=None, error=exc.message), 400
     if query.asks_nothing:
         return render_template("catalog/search.html", q=query.text, results=None, error="")
+    if query.unsearchable:  # e.g. only emoji or "*": same prompt as a blank search
+        return render_template("catalog/search.html", q="", results=None, error="")
     results = search_engine.search(query)
     search_misses.record(query, results.total)
     products = services.products_in_order(results.ids)
@@ -170,7 +174,7 @@ def search():
 def search_suggest():
     """Autocomplete for the search box: ``[{"title": …, "url": …}]``."""
     q = request.args.get("q", "")
-    items = search_engine.suggest(q) if len(q.strip()) >= 2 else []
+    items = search_engine.suggest(q) if has_search_terms(q, prefix=True) else []
     response = jsonify(
         [{"title": s.title, "url": url_for("catalog.product", slug=s.slug)} for s in items]
     )

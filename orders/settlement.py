@@ -61,6 +61,7 @@ def settle_paid(
         return False
     if amount < order.total:
         raise InvalidTransition(f"paid {amount}, order total {order.total}")
+    # The payment's row records the step; the order's payment_status only mirrors it.
     transition(payment, PaymentStatus.PAID, machine="payment", note=note, actor_id=actor_id)
     if provider_payment_id:
         payment.provider_payment_id = provider_payment_id
@@ -73,6 +74,7 @@ def settle_paid(
                 field="payment_status",
                 note=note,
                 actor_id=actor_id,
+                record=False,
             )
         else:  # e.g. a second card session paid after the first payment was refunded
             audit(
@@ -103,17 +105,25 @@ def settle_paid(
 
 def mark_processing(order: Order, payment: Payment, note: str = "") -> None:
     """A receipt was uploaded or a card payment is clearing: the order must not expire now."""
-    if payment.status in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
+    moved = payment.status in (PaymentStatus.UNPAID, PaymentStatus.FAILED)
+    if moved:
         transition(payment, PaymentStatus.PROCESSING, machine="payment", note=note)
     if order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
+        # One step, one timeline row: the order's status only records it if the payment didn't.
         transition(
-            order, PaymentStatus.PROCESSING, machine="payment", field="payment_status", note=note
+            order,
+            PaymentStatus.PROCESSING,
+            machine="payment",
+            field="payment_status",
+            note=note,
+            record=not moved,
         )
 
 
 def mark_failed(order: Order, payment: Payment, note: str = "", actor_id: int | None = None):
     """The payment did not go through; the buyer may try again until the order expires."""
-    if payment.status in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING):
+    moved = payment.status in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING)
+    if moved:
         transition(payment, PaymentStatus.FAILED, machine="payment", note=note, actor_id=actor_id)
     others_pending = any(
         p.id != payment.id and p.status in (PaymentStatus.PROCESSING, PaymentStatus.PAID)
@@ -131,6 +141,7 @@ def mark_failed(order: Order, payment: Payment, note: str = "", actor_id: int | 
             field="payment_status",
             note=note,
             actor_id=actor_id,
+            record=not moved,
         )
 
 
@@ -170,9 +181,19 @@ def refund_amount(order: Order, payment: Payment, amount: int, key: str, actor_i
         if payment.refunded_amount >= payment.amount
         else PaymentStatus.PARTIALLY_REFUNDED
     )
+    recorded = False
     for obj, field in ((payment, "status"), (order, "payment_status")):
         if getattr(obj, field) != target or target == PaymentStatus.PARTIALLY_REFUNDED:
-            transition(obj, target, machine="payment", field=field, note=note, actor_id=actor_id)
+            transition(
+                obj,
+                target,
+                machine="payment",
+                field=field,
+                note=note,
+                actor_id=actor_id,
+                record=not recorded,
+            )
+            recorded = True
 
 
 def cancel_part(

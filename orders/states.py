@@ -96,8 +96,12 @@ def transition(
     field: str = "status",
     note: str = "",
     actor_id: int | None = None,
+    record: bool = True,
 ) -> None:
     """Move ``obj.<field>`` to ``target`` if the table allows it and nobody moved it first.
+
+    ``record=False`` skips the timeline row: for an order's ``payment_status`` mirroring a
+    payment whose own transition has just recorded the very same step.
 
     Does not commit: the caller's use case owns the transaction, so the status change, its event
     and its side effects (stock, ledger) land together or not at all.
@@ -118,6 +122,8 @@ def transition(
     if result.rowcount != 1:
         raise InvalidTransition(f"{machine}: {current} → {target} (changed meanwhile)")
     db.session.expire(obj, [field])
+    if not record:
+        return
     order_id = obj.order_id if isinstance(obj, SellerOrder) else getattr(obj, "order_id", obj.id)
     db.session.add(
         OrderEvent(

@@ -137,6 +137,17 @@ def tokens(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
 
+def has_search_terms(text: str, *, prefix: bool = False) -> bool:
+    """Whether a query has anything to search for: an analysed token of two letters or digits.
+
+    Emoji, punctuation, ``*`` or ``%``, a lone letter, a stop word or a script with no ASCII
+    form analyse to nothing and would otherwise match the whole catalogue. ``prefix`` is for
+    autocomplete, where a stop word may be the start of a longer word ("ke" → "keripik").
+    """
+    found = _WORD.findall(normalise(text)) if prefix else tokens(text)
+    return any(len(token) >= 2 for token in found)
+
+
 # Synonym groups: concept → phrases in Indonesian and English (analysed like any text).
 CONCEPT_PHRASES: dict[str, tuple[str, ...]] = {
     "palm_sugar": (

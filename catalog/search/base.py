@@ -88,6 +88,13 @@ class SearchQuery:
     per_page: int = 24
 
     @property
+    def unsearchable(self) -> bool:
+        """Words were given but none can be searched for (only emoji, punctuation, "a" …)."""
+        from catalog.search.analysis import has_search_terms
+
+        return bool(self.text.strip()) and not has_search_terms(self.text)
+
+    @property
     def asks_nothing(self) -> bool:
         """No words and no filters: the search page shows its prompt instead of results."""
         return (
