@@ -50,6 +50,8 @@ def from_environment(instance_path: Path) -> dict:
         "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR", str(instance_path / "search-index")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        # Adds Retry-After (and X-RateLimit-*) so a refused client knows when to try again.
+        "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         # Requests to the public JSON API (/api/v1) per client address.
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "120 per minute"),

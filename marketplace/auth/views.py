@@ -47,8 +47,19 @@ def register():
     return render_template("account/register.html", form=form), (400 if form.errors else 200)
 
 
+def _failed(response) -> bool:
+    """Only refused attempts count: a room of twenty logging in from one address must work."""
+    return response.status_code != 302
+
+
+def _submitted_account() -> str:
+    """The account being tried, so guessing one person's password is limited from any address."""
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, key_func=_submitted_account)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))

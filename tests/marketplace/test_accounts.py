@@ -5,7 +5,7 @@ from sqlalchemy import select
 from marketplace import create_app
 from marketplace.auth.models import Role, User
 from marketplace.extensions import db
-from tests.conftest import base_config, get_csrf, login
+from tests.conftest import FreshContextClient, base_config, get_csrf, login
 from tests.factories import PASSWORD, make_user
 
 
@@ -151,3 +151,51 @@ def test_users_create_command(app_ctx):
         ]
     )
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def _limited_app(database_url, tmp_path, limit="3 per minute"):
+    app = create_app({**base_config(database_url, str(tmp_path)), "LOGIN_RATE_LIMIT": limit})
+    app.test_client_class = FreshContextClient  # each request in its own context, as in production
+    return app
+
+
+def test_successful_logins_from_one_address_are_not_limited(database_url, tmp_path):
+    """A workshop: many people log in from one village hall's address within a minute."""
+    app = _limited_app(database_url, tmp_path)
+    with app.app_context():
+        users = [make_user() for _ in range(6)]
+        codes = []
+        for user in users:
+            client = app.test_client()
+            token = get_csrf(client)
+            codes.append(
+                client.post(
+                    "/account/login",
+                    data={"email": user.email, "password": "password123", "csrf_token": token},
+                ).status_code
+            )
+        db.session.remove()
+        db.engine.dispose()
+    assert codes == [302] * 6
+
+
+def test_failed_logins_for_one_account_are_limited_across_addresses(database_url, tmp_path):
+    app = _limited_app(database_url, tmp_path)
+    with app.app_context():
+        user = make_user()
+        codes, retry_after = [], None
+        for n in range(4):
+            client = app.test_client()
+            address = {"REMOTE_ADDR": f"10.0.0.{n + 1}"}
+            token = get_csrf(client)
+            response = client.post(
+                "/account/login",
+                data={"email": user.email, "password": "wrong", "csrf_token": token},
+                environ_base=address,
+            )
+            codes.append(response.status_code)
+            retry_after = response.headers.get("Retry-After")
+        db.session.remove()
+        db.engine.dispose()
+    assert codes == [400, 400, 400, 429]
+    assert retry_after is not None and int(retry_after) > 0
