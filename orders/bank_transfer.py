@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
-from catalog.images import process_image, variant_name
+from catalog.images import process_document
 from marketplace.auth.models import utcnow
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -66,14 +66,11 @@ def upload_receipt(order: Order, data: bytes, filename: str) -> Payment:
         raise TransferError("closed", _l("This order no longer needs a receipt."))
     if payment.status not in (PaymentStatus.UNPAID, PaymentStatus.FAILED, PaymentStatus.PROCESSING):
         raise TransferError("already_paid", _l("This order is already paid."))
-    processed = process_image(
-        data, max_bytes=current_app.config["MAX_IMAGE_BYTES"], prefix=RECEIPT_PREFIX
-    )
-    largest = variant_name(RECEIPT_PREFIX, processed.key, max(processed.widths), "jpg")
+    processed = process_document(data, max_bytes=current_app.config["MAX_IMAGE_BYTES"])
     name = f"{RECEIPT_PREFIX}/{order.id}/{processed.key}.jpg"
     storage = private_storage()
     existed = storage.exists(name)
-    storage.save(name, processed.variants[largest])
+    storage.save(name, processed.jpeg)
     try:
         payment.receipt_key = name
         settlement.mark_processing(

@@ -3,15 +3,15 @@
 An identity card shows a national ID number, a birth date and a home address, so these photos
 are the most sensitive files the marketplace holds. They are
 
-* checked and re-encoded like every upload (``process_image``: real image, sane size, upright,
+* checked and re-encoded like every upload (``process_document``: real image, sane size, upright,
   every byte of metadata — above all the GPS position of the seller's home — dropped);
 * stored only in the private storage under ``PRIVATE_ROOT``, which is never served by
   ``/media`` (the storage refuses a root inside ``MEDIA_ROOT``);
 * read back only through ``document_bytes`` for the admin route, never linked for anyone else:
   the seller sees "uploaded" and a date, not the image.
 
-One JPEG is kept per kind (the largest variant, at most 1280 px wide: enough to read the card,
-small enough for a phone on 3G). A new upload of a kind replaces the row and deletes the old
+One JPEG is kept per kind, at the photo's own resolution up to 2,000 px on the long side: the
+small print of a card must stay readable for the officer who checks it. A new upload of a kind replaces the row and deletes the old
 file once the new one is committed.
 """
 
@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from catalog.images import process_image, variant_name
+from catalog.images import process_document
 from marketplace.auth.models import utcnow
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -77,12 +77,11 @@ def upload_document(seller: Seller, kind: str, data: bytes) -> SellerDocument:
     """
     if kind not in KINDS:
         raise NotFound(f"document kind {kind!r}")
-    processed = process_image(data, max_bytes=current_app.config["MAX_IMAGE_BYTES"], prefix=PREFIX)
-    largest = variant_name(PREFIX, processed.key, max(processed.widths), "jpg")
+    processed = process_document(data, max_bytes=current_app.config["MAX_IMAGE_BYTES"])
     name = f"{PREFIX}/{seller.id}/{kind}-{processed.key[:32]}.jpg"
     storage = private_storage()
     existed = storage.exists(name)
-    storage.save(name, processed.variants[largest])
+    storage.save(name, processed.jpeg)
     row = document_for(seller, kind)
     old_name = row.storage_key if row is not None else None
     try:
@@ -90,7 +89,7 @@ def upload_document(seller: Seller, kind: str, data: bytes) -> SellerDocument:
             row = SellerDocument(seller_id=seller.id, kind=kind)
             db.session.add(row)
         row.storage_key = name
-        row.width, row.height = _stored_size(processed)
+        row.width, row.height = processed.width, processed.height
         row.uploaded_at = utcnow()
         db.session.commit()
     except BaseException:
@@ -101,12 +100,6 @@ def upload_document(seller: Seller, kind: str, data: bytes) -> SellerDocument:
     if old_name and old_name != name:
         _delete_quietly(storage, old_name)
     return row
-
-
-def _stored_size(processed) -> tuple[int, int]:
-    """Width and height of the variant actually kept (the original may be larger)."""
-    width = max(processed.widths)
-    return width, max(1, round(processed.height * width / processed.width))
 
 
 def _delete_quietly(storage: LocalStorage, name: str) -> None:

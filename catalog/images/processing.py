@@ -128,9 +128,8 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def process_image(
-    data: bytes, *, max_bytes: int, max_pixels: int = 40_000_000, prefix: str = "products"
-) -> ProcessedImage:
+def _checked_upload(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
+    """The upload as an upright RGB image, or ``ImageRejected`` with the reason."""
     if not data:
         raise ImageRejected("empty", _l("The file is empty. Please choose a photo."))
     if len(data) > max_bytes:
@@ -139,7 +138,13 @@ def process_image(
             "too_large",
             _l("The photo is larger than %(mb)s MB. Please choose a smaller photo.", mb=mb),
         )
-    image = _upright_rgb(_open_checked(data, max_pixels))
+    return _upright_rgb(_open_checked(data, max_pixels))
+
+
+def process_image(
+    data: bytes, *, max_bytes: int, max_pixels: int = 40_000_000, prefix: str = "products"
+) -> ProcessedImage:
+    image = _checked_upload(data, max_bytes, max_pixels)
     width, height = image.size
     key = hashlib.sha256(f"{width}x{height}:".encode() + image.tobytes()).hexdigest()
     widths = tuple(w for w in VARIANT_WIDTHS if w <= width) or (width,)
@@ -155,6 +160,37 @@ def process_image(
         for fmt in ("webp", "jpg"):
             variants[variant_name(prefix, key, target, fmt)] = _encode(resized, fmt)
     return ProcessedImage(key=key, width=width, height=height, variants=variants, widths=widths)
+
+
+#: Longest side kept for private documents: small print on an identity card or a transfer
+#: receipt must stay readable for the officer who checks it.
+DOCUMENT_MAX_SIDE = 2000
+
+
+@dataclass(frozen=True)
+class ProcessedDocument:
+    key: str
+    width: int
+    height: int
+    jpeg: bytes
+
+
+def process_document(
+    data: bytes, *, max_bytes: int, max_side: int = DOCUMENT_MAX_SIDE, max_pixels: int = 40_000_000
+) -> ProcessedDocument:
+    """A private document photo: checked like any upload, re-encoded from its pixels alone (so no
+    metadata survives), and kept at its own resolution up to ``max_side`` on the long side.
+
+    Product photos are cut to display widths; a receipt or KTP shrunk to 640 px loses the very
+    digits it is uploaded to prove.
+    """
+    image = _checked_upload(data, max_bytes, max_pixels)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    width, height = image.size
+    key = hashlib.sha256(f"{width}x{height}:".encode() + image.tobytes()).hexdigest()
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88, optimize=True)
+    return ProcessedDocument(key=key, width=width, height=height, jpeg=buffer.getvalue())
 
 
 def store_processed(storage, processed: ProcessedImage) -> None:

@@ -66,8 +66,8 @@ def test_receipt_is_stored_privately_as_one_jpeg_and_stops_the_clock(app_ctx, pr
     media_root = Path(app_ctx.config["MEDIA_ROOT"]).resolve()
     assert not stored.resolve().is_relative_to(media_root)
     assert files_under(media_root / "receipts") == []
-    with Image.open(stored) as image:  # the largest variant, re-encoded (no EXIF, no GPS)
-        assert (image.format, image.width) == ("JPEG", 1280)
+    with Image.open(stored) as image:  # its own size (readable), re-encoded (no EXIF, no GPS)
+        assert (image.format, image.size) == ("JPEG", (1600, 1200))
     assert bank_transfer.receipt_bytes(payment) == stored.read_bytes()
     # The public media route cannot reach it, by its name or by climbing out of MEDIA_ROOT.
     assert client.get(f"/media/{payment.receipt_key}").status_code == 404
