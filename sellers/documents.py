@@ -11,8 +11,8 @@ are the most sensitive files the marketplace holds. They are
   the seller sees "uploaded" and a date, not the image.
 
 One JPEG is kept per kind, at the photo's own resolution up to 2,000 px on the long side: the
-small print of a card must stay readable for the officer who checks it. A new upload of a kind replaces the row and deletes the old
-file once the new one is committed.
+small print of a card must stay readable for the officer who checks it. A new upload of a kind
+replaces the row and deletes the old file once the new one is committed.
 """
 
 from __future__ import annotations

@@ -420,3 +420,14 @@ def test_card_orders_are_not_on_the_transfer_list(client, shop, admin):
     card = make_order([(make_product(shop), 1)], payment_method=PaymentMethod.STRIPE)
     client = sign_in(client, admin.email)
     assert card.number not in page(client.get("/admin/payments"))
+
+
+def test_admin_is_told_the_buyer_reads_the_confirm_note_and_reject_reason(client, shop, admin):
+    order = make_order([(make_product(shop), 1)], buyer=make_user())
+    upload(order)
+    client = sign_in(client, admin.email)
+    text = page(client.get("/admin/payments?lang=en"))
+    assert "The buyer sees this note in the order history." in text
+    assert "The buyer sees this reason in the order history." in text
+    text = page(client.get("/admin/payments?lang=id"))
+    assert "Pembeli melihat catatan ini di riwayat pesanan." in text
