@@ -124,6 +124,8 @@ class CartView:
     # Titles of items dropped (no longer sold) or cut to the stock left, to tell the buyer.
     removed: list[str] = field(default_factory=list)
     reduced: list[str] = field(default_factory=list)
+    # Still for sale, but none left: "sold out" tells the buyer it may come back.
+    sold_out: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -162,11 +164,14 @@ def view(store) -> CartView:
     items = store.items()
     products = purchasable(items.keys())
     groups: dict[int, SellerGroup] = {}
-    removed, reduced = [], []
+    removed, reduced, sold_out = [], [], []
     for product_id, quantity in items.items():
         product = products.get(product_id)
-        if product is None or product.stock <= 0:
-            removed.append(product.title if product else "")
+        if product is None:
+            removed.append(product_id)
+            continue
+        if product.stock <= 0:
+            sold_out.append(product.title)
             continue
         if quantity > product.stock:
             quantity = product.stock
@@ -174,7 +179,14 @@ def view(store) -> CartView:
         group = groups.setdefault(product.seller_id, SellerGroup(product.seller))
         group.lines.append(Line(product, quantity))
     ordered = sorted(groups.values(), key=lambda g: g.seller.shop_name.lower())
-    return CartView(ordered, [t for t in removed if t], reduced)
+    titles = (
+        dict(
+            db.session.execute(select(Product.id, Product.title).where(Product.id.in_(removed))).all()
+        )
+        if removed
+        else {}
+    )
+    return CartView(ordered, [titles[i] for i in removed if i in titles], reduced, sold_out)
 
 
 def add(store, product_id: int, quantity: int) -> int:

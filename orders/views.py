@@ -105,15 +105,27 @@ def _same_origin() -> bool:
 # --- cart -----------------------------------------------------------------------------------
 
 
+def _settle_cart_changes(view: carts.CartView) -> bool:
+    """Tell the buyer what changed in the cart since they filled it, and keep the cart as shown.
+
+    Returns whether anything changed, so checkout can send the buyer back to look first.
+    """
+    for title in view.removed:
+        flash(_("%(title)s is no longer available and was removed.", title=title), "info")
+    for title in view.sold_out:
+        flash(_("%(title)s is sold out and was removed from your cart.", title=title), "info")
+    for title in view.reduced:
+        flash(_("Only a few %(title)s are left; the quantity was lowered.", title=title), "info")
+    changed = bool(view.removed or view.reduced or view.sold_out)
+    if changed:
+        _store().replace(view.quantities())
+    return changed
+
+
 @bp.get("/cart")
 def cart():
     view = carts.view(_store())
-    for title in view.removed:
-        flash(_("%(title)s is no longer available and was removed.", title=title), "info")
-    for title in view.reduced:
-        flash(_("Only a few %(title)s are left; the quantity was lowered.", title=title), "info")
-    if view.removed or view.reduced:
-        _store().replace(view.quantities())
+    _settle_cart_changes(view)
     return render_template("orders/cart.html", cart=view, form=QuantityForm())
 
 
@@ -144,10 +156,16 @@ def update_item(product_id: int):
     if not form.validate_on_submit():
         flash(CART_ERRORS["quantity"](), "error")
         return redirect(url_for("orders.cart"), 303)
+    wanted = form.quantity.data
     try:
-        carts.set_quantity(_store(), product_id, form.quantity.data)
+        kept = carts.set_quantity(_store(), product_id, wanted)
     except carts.CartError as error:
         flash(CART_ERRORS[str(error)](), "error")
+    else:
+        if wanted and not kept:
+            flash(CART_ERRORS["out_of_stock"](), "error")
+        elif kept < wanted:
+            flash(_("Only %(n)s left in stock; your cart has all of them.", n=kept), "info")
     return redirect(url_for("orders.cart"), 303)
 
 
@@ -174,6 +192,8 @@ def _prefill(form: AddressForm) -> None:
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
     view = carts.view(_store())
+    if _settle_cart_changes(view):
+        return redirect(url_for("orders.cart"), 303)
     if view.is_empty:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("orders.cart"))
@@ -260,8 +280,9 @@ def _shipping_step(view):
         except CheckoutError as error:
             errors.append(CHECKOUT_ERRORS[error.code](error.items))
             if error.code in ("unavailable", "out_of_stock"):
-                fresh = carts.view(_store())
-                _store().replace(fresh.quantities())
+                # Another buyer took the last units while this one chose a courier: say which.
+                if not _settle_cart_changes(carts.view(_store())):
+                    flash(errors[-1], "error")
                 return redirect(url_for("orders.cart"), 303)
         else:
             return _after_placing(order)

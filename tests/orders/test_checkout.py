@@ -348,3 +348,88 @@ def test_account_orders_lists_the_buyers_orders(client):
     login(client, "dewi@example.id")
     assert order.number in client.get("/account/orders").get_data(as_text=True)
     assert get_csrf(client, f"/orders/{order.number}")
+
+
+def test_a_product_that_sold_out_meanwhile_is_named_sold_out_in_the_cart(client):
+    from catalog.models import ProductStatus
+
+    client.get("/?lang=en")
+    sold, withdrawn = make_product(stock=3), make_product(stock=3)
+    _add(client, sold)
+    _add(client, withdrawn)
+    sold.stock = 0
+    withdrawn.status = ProductStatus.ARCHIVED.value
+    db.session.commit()
+    page = client.get("/cart").get_data(as_text=True)
+    assert f"{sold.title} is sold out and was removed from your cart." in page
+    assert f"{withdrawn.title} is no longer available and was removed." in page
+    assert f"{sold.title} is no longer available" not in page
+
+
+def test_raising_a_quantity_above_the_stock_says_how_many_are_left(client):
+    client.get("/?lang=en")
+    a = make_product(stock=3)
+    _add(client, a)
+    token = get_csrf(client, "/cart")
+    response = client.post(f"/cart/items/{a.id}", data={"quantity": 10, "csrf_token": token})
+    assert response.status_code == 303
+    assert "Only 3 left in stock" in client.get("/cart").get_data(as_text=True)
+    assert carts.SessionStore(_session_of(client)).items() == {a.id: 3}
+
+
+def _session_of(client) -> dict:
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def _shipping_post(client, product) -> dict:
+    import re
+
+    page = client.get("/checkout?step=shipping").get_data(as_text=True)
+    total = re.search(r'name="expected_total" value="(\d+)"', page).group(1)
+    return {
+        "csrf_token": csrf_from(page),
+        "step": "shipping",
+        f"service-{product.seller_id}": cheapest(product),
+        "payment_method": "bank_transfer",
+        "expected_total": total,
+    }
+
+
+def test_sold_out_before_the_shipping_step_is_posted_is_said_in_the_cart(client):
+    client.get("/?lang=en")
+    a = make_product(stock=2)
+    _add(client, a)
+    _address_form(client)
+    form = _shipping_post(client, a)
+    a.stock = 0
+    db.session.commit()
+    response = client.post("/checkout", data=form)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/cart")
+    assert f"{a.title} is sold out" in client.get("/cart").get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_losing_the_last_unit_while_the_order_is_placed_is_said_in_the_cart(client, monkeypatch):
+    """Another buyer takes the last unit between the page check and the stock update."""
+    import orders.views
+    from catalog.models import Product
+
+    client.get("/?lang=en")
+    a = make_product(stock=1)
+    _add(client, a)
+    _address_form(client)
+    form = _shipping_post(client, a)
+    real_place_order = orders.views.place_order
+
+    def place_after_another_buyer(**kwargs):
+        with db.engine.begin() as other_buyer:
+            other_buyer.execute(Product.__table__.update().values(stock=0))
+        return real_place_order(**kwargs)
+
+    monkeypatch.setattr(orders.views, "place_order", place_after_another_buyer)
+    response = client.post("/checkout", data=form)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/cart")
+    page = client.get("/cart").get_data(as_text=True)
+    assert f"{a.title} is sold out" in page
+    assert db.session.scalar(select(func.count(Order.id))) == 0
