@@ -181,7 +181,9 @@ def view(store) -> CartView:
     ordered = sorted(groups.values(), key=lambda g: g.seller.shop_name.lower())
     titles = (
         dict(
-            db.session.execute(select(Product.id, Product.title).where(Product.id.in_(removed))).all()
+            db.session.execute(
+                select(Product.id, Product.title).where(Product.id.in_(removed))
+            ).all()
         )
         if removed
         else {}
