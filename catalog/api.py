@@ -39,7 +39,8 @@ def _api_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
-limiter.limit(_api_limit)(bp)
+# One budget per address for the whole API, whichever endpoints it is spent on.
+limiter.shared_limit(_api_limit, scope="api")(bp)
 
 
 @bp.after_request

@@ -48,7 +48,7 @@ def register_config(app: Flask, overrides: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
-    from marketplace import media, page_cache
+    from marketplace import media, page_cache, rate_limits  # noqa: F401 (registers database://)
     from marketplace.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

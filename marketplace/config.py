@@ -48,7 +48,9 @@ def from_environment(instance_path: Path) -> dict:
         # several app servers sharing one catalogue).
         "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "whoosh"),
         "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR", str(instance_path / "search-index")),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # "database://" keeps the counters in the app's database, shared by every worker;
+        # "redis://…" for several servers; "memory://" only for a single process.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "database://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         # Adds Retry-After (and X-RateLimit-*) so a refused client knows when to try again.
         "RATELIMIT_HEADERS_ENABLED": True,

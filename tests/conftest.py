@@ -53,6 +53,9 @@ def base_config(database_url: str, media_root: str) -> dict:
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": "localhost",
         "RATELIMIT_ENABLED": True,
+        # Fresh counters for each app a test builds; the shared database storage (the default
+        # outside tests) is tested on its own in tests/marketplace/test_rate_limits.py.
+        "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "PRODUCTS_PER_PAGE": 4,
         "PAGE_CACHE_SECONDS": 0,  # on only in the page-cache tests, which check it directly
