@@ -111,11 +111,12 @@ def order_access(
         return None, Access.NONE
     if order.can_view(user):
         return order, Access.BUYER
-    by_token = token_matches(order, token)
-    if order.buyer_id is not None:
-        return (order, Access.JOINED) if by_token else (None, Access.NONE)
-    if not (by_token or number in session.get(SESSION_KEY, [])):
+    # The guest's key: the signed link, or the session of the browser that placed the order.
+    holds_key = token_matches(order, token) or number in session.get(SESSION_KEY, [])
+    if not holds_key:
         return None, Access.NONE
+    if order.buyer_id is not None:
+        return order, Access.JOINED
     if guest_link_expired(order):
         return order, Access.EXPIRED
     return order, Access.GUEST
