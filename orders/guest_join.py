@@ -179,7 +179,6 @@ def join_orders(user, token: str) -> Joined:
     except BaseException:
         db.session.rollback()
         raise
-    db.session.expire_all()
     if not moved:
         return Joined(JoinResult.NOTHING)
     return Joined(JoinResult.JOINED, numbers)
