@@ -79,6 +79,12 @@ def from_environment(instance_path: Path) -> dict:
         "ORDER_PAYMENT_HOURS": int(env.get("ORDER_PAYMENT_HOURS", "24")),
         # Shipped orders complete by themselves this many days after shipping.
         "AUTO_COMPLETE_DAYS": int(env.get("AUTO_COMPLETE_DAYS", "14")),
+        # A guest's order link stops opening the order this many days after it closed
+        # (completed, cancelled or expired); while the order is open it always works.
+        "GUEST_LINK_DAYS": int(env.get("GUEST_LINK_DAYS", "60")),
+        # The e-mailed link that joins a guest's earlier orders to their account is valid
+        # for this long.
+        "GUEST_JOIN_LINK_HOURS": int(env.get("GUEST_JOIN_LINK_HOURS", "72")),
         # Card payments through Stripe Checkout appear only when a secret key is set.
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),

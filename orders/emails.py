@@ -76,3 +76,11 @@ def order_paid(order: Order) -> None:
                 + f"\n{items}\n"
                 + _("Ship with: %(service)s", service=part.shipping_label),
             )
+
+
+def join_orders_url(token: str) -> str:
+    """Where the e-mail that joins guest orders to an account points (absolute in a request)."""
+    try:
+        return url_for("orders.join_guest_orders", token=token, _external=True)
+    except RuntimeError:
+        return f"/account/orders/join/{token}"

@@ -89,3 +89,13 @@ class ReceiptForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = HiddenField(default="buyer")
+
+
+class ReceivedForm(FlaskForm):
+    """ "My parcel arrived" for one shop's part (each shop's parcel arrives on its own day).
+
+    Without ``part_id`` every shipped part is confirmed, as older pages posted; a part of
+    another order matches nothing in ``fulfilment.confirm_received``.
+    """
+
+    part_id = WholeNumberField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])

@@ -286,15 +286,21 @@ def seller_cancel(part: SellerOrder, actor, reason: str) -> None:
 # --- buyer use cases --------------------------------------------------------------------------
 
 
-def confirm_received(order: Order, buyer) -> int:
-    """The buyer says the parcels arrived: every shipped part is delivered; returns how many.
+def confirm_received(order: Order, buyer, part_id: int | None = None) -> int:
+    """The buyer says the parcels arrived: shipped parts are delivered; returns how many.
 
-    Delivery is what makes a seller's money payable (``orders.payouts``), and when every part
-    is delivered (or cancelled) settlement completes the order.
+    Each shop ships its own parcel, which may arrive days apart, so ``part_id`` confirms one
+    shop's part only (a part of another order is simply not found); without it every shipped
+    part is confirmed. Delivery is what makes a seller's money payable (``orders.payouts``),
+    and when every part is delivered (or cancelled) settlement completes the order.
     """
     _check_buyer(order, buyer)
     actor_id = _actor_id(buyer)
-    shipped = [p for p in order.seller_orders if p.status == FulfilmentStatus.SHIPPED]
+    shipped = [
+        p
+        for p in order.seller_orders
+        if p.status == FulfilmentStatus.SHIPPED and part_id in (None, p.id)
+    ]
     if not shipped:
         raise FulfilmentError("nothing_shipped", _l("Nothing in this order has been shipped yet."))
     try:

@@ -79,7 +79,8 @@ class Order(db.Model):
     buyer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, default=None)
     # Contact and Indonesian address, copied at checkout (the buyer's profile may change later).
     contact_name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254))
+    # Indexed: at login, guest orders placed with the account's address are looked up by it.
+    email: Mapped[str] = mapped_column(String(254), index=True)
     phone: Mapped[str] = mapped_column(String(20))
     province_code: Mapped[str] = mapped_column(String(2))
     regency_code: Mapped[str] = mapped_column(String(5))
@@ -320,13 +321,15 @@ class Review(db.Model):
         ForeignKey("products.id", ondelete="SET NULL"), index=True
     )
     seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None for a guest's review (written through the order's signed link): public pages then
+    # name the order's contact; it gets the account once the guest's orders join one.
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     rating: Mapped[int] = mapped_column()
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     order_item: Mapped[OrderItem] = relationship(back_populates="review")
-    buyer: Mapped[User] = relationship()
+    buyer: Mapped[User | None] = relationship()
 
 
 class AuditEvent(db.Model):

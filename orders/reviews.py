@@ -95,13 +95,24 @@ def _is_buyer(order: Order, buyer) -> bool:
     )
 
 
-def reviewable_items(order: Order, buyer) -> list[OrderItem]:
+def _may_review(order: Order, buyer, guest_order: Order | None) -> bool:
+    """The account order's buyer, or the holder of a guest order's link for that very order.
+
+    ``guest_order`` is the order the view let a guest into (its signed link was checked
+    there); an item of any other order is refused, so one link never reviews another order.
+    """
+    if guest_order is not None:
+        return guest_order.buyer_id is None and order.id == guest_order.id
+    return _is_buyer(order, buyer)
+
+
+def reviewable_items(order: Order, buyer, *, guest: bool = False) -> list[OrderItem]:
     """Items the buyer may still review: in delivered parts, not reviewed yet.
 
-    Anyone but the order's buyer gets an empty list (a guest order has nobody to review it:
-    reviews need an account to name the reviewer).
+    Anyone but the order's buyer gets an empty list; ``guest=True`` says the view let a guest
+    in through the order's signed link (only a guest order qualifies).
     """
-    if not _is_buyer(order, buyer):
+    if not _may_review(order, buyer, order if guest else None):
         return []
     return list(
         db.session.scalars(
@@ -140,12 +151,21 @@ def _already_reviewed(order_item_id: int) -> bool:
     )
 
 
-def add_review(buyer, order_item_id: int, rating: int, text: str | None = "") -> Review:
+def add_review(
+    buyer,
+    order_item_id: int,
+    rating: int,
+    text: str | None = "",
+    *,
+    guest_order: Order | None = None,
+) -> Review:
     """Record the buyer's review of one delivered item; one commit, then fresh public pages.
 
     Input is checked before anything is read, so a bad rating never tells a stranger whether an
     item exists. A second review of the same item is refused with ``already_reviewed``, also when
     both arrive at once (the unique constraint decides, and the loser is told the same thing).
+    A guest reviews with ``guest_order``, the order whose link the view checked; the review has
+    no account until the guest's orders join one.
     """
     rating = _check_rating(rating)
     text = _clean_text(text)
@@ -153,7 +173,7 @@ def add_review(buyer, order_item_id: int, rating: int, text: str | None = "") ->
     if item is None:
         raise ReviewError("not_found")
     part = item.seller_order
-    if not _is_buyer(part.order, buyer):
+    if not _may_review(part.order, buyer, guest_order):
         raise ReviewError("not_found")
     if part.status != FulfilmentStatus.DELIVERED:
         raise ReviewError("not_delivered")
@@ -163,7 +183,7 @@ def add_review(buyer, order_item_id: int, rating: int, text: str | None = "") ->
         order_item_id=item.id,
         product_id=item.product_id,
         seller_id=part.seller_id,
-        buyer_id=buyer.id,
+        buyer_id=None if guest_order is not None else buyer.id,
         rating=rating,
         text=text,
     )
@@ -231,10 +251,19 @@ def _first_name(name: str) -> str:
 
 
 def _shown(where, limit: int) -> list[ShownReview]:
+    """A guest's review (no account) is signed with the name given at checkout."""
     rows = db.session.execute(
-        select(Review.rating, Review.text, Review.created_at, User.name, OrderItem.title)
-        .join(User, Review.buyer_id == User.id)
+        select(
+            Review.rating,
+            Review.text,
+            Review.created_at,
+            func.coalesce(User.name, Order.contact_name),
+            OrderItem.title,
+        )
+        .outerjoin(User, Review.buyer_id == User.id)
         .join(OrderItem, Review.order_item_id == OrderItem.id)
+        .join(SellerOrder, OrderItem.seller_order_id == SellerOrder.id)
+        .join(Order, SellerOrder.order_id == Order.id)
         .where(where)
         .order_by(Review.created_at.desc(), Review.id.desc())
         .limit(max(0, limit))

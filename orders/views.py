@@ -21,7 +21,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, user_logged_in
+from flask_babel import ngettext
+from flask_login import current_user, login_required, user_logged_in
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
 
 from catalog.images import ImageRejected
 from marketplace import regions
@@ -29,11 +32,18 @@ from marketplace.extensions import csrf, db
 from marketplace.i18n import current_locale, format_rupiah
 from marketplace.request_hygiene import safe_redirect_target
 from marketplace.templating import wa_link
-from orders import access, emails, fulfilment, labels, reviews
+from orders import access, emails, fulfilment, guest_join, labels, reviews
 from orders import bank_transfer as transfers
 from orders import cart as carts
 from orders.checkout import Address, CheckoutError, place_order, shipping_options, stripe_available
-from orders.forms import AddressForm, AddToCartForm, CancelForm, QuantityForm, ReceiptForm
+from orders.forms import (
+    AddressForm,
+    AddToCartForm,
+    CancelForm,
+    QuantityForm,
+    ReceiptForm,
+    ReceivedForm,
+)
 from orders.models import Payment, PaymentMethod
 from orders.payments import PaymentError, provider_for
 from orders.review_forms import ReviewForm
@@ -347,23 +357,56 @@ def _start_card_payment(order):
 # --- the order page ---------------------------------------------------------------------------
 
 
-def _visible_order_or_404(number: str):
-    order = access.visible_order(number, current_user, session, request.args.get("t"))
+def _guest_token() -> str | None:
+    """The guest link's token from the query or a form field: forms carry it themselves, so a
+    guest acts from any phone that opened the e-mailed link, without the session that placed
+    the order."""
+    return request.args.get("t") or request.form.get("t")
+
+
+def _order_and_access(number: str):
+    """The order and who is asking (buyer or guest); 404 unless something proves the right.
+
+    A genuine link that no longer opens the order (expired, or the order joined an account)
+    gets a page saying what to do instead of a bare error.
+    """
+    order, found = access.order_access(number, current_user, session, _guest_token())
+    if found in (access.Access.EXPIRED, access.Access.JOINED):
+        abort(_link_gone(order, found))
     if order is None:
         abort(404)
-    return order
+    return order, found
+
+
+def _visible_order_or_404(number: str):
+    return _order_and_access(number)[0]
+
+
+def _link_gone(order, found):
+    support = wa_link(
+        current_app.config.get("SUPPORT_WHATSAPP"),
+        _("Hello Migrant Mart, I need help with my order %(number)s.", number=order.number),
+    )
+    page = render_template(
+        "orders/link_gone.html",
+        order=order,
+        joined=found == access.Access.JOINED,
+        days=current_app.config["GUEST_LINK_DAYS"],
+        support=support,
+    )
+    return current_app.response_class(page, status=410)
 
 
 @bp.get("/orders/<number>")
 def order_page(number: str):
-    order = _visible_order_or_404(number)
+    order, found = _order_and_access(number)
+    guest = found == access.Access.GUEST
     if request.args.get("payment") == "cancelled" and order.status == OrderStatus.AWAITING_PAYMENT:
         flash(
             _("The card payment was cancelled. You can try again or pay by bank transfer."), "info"
         )
     bank = current_app.config
-    can_review = bool(current_user.is_authenticated and order.can_view(current_user))
-    reviewable = reviews.reviewable_items(order, current_user) if can_review else []
+    reviewable = reviews.reviewable_items(order, current_user, guest=guest)
     seller_links = {
         part.id: wa_link(
             part.seller.whatsapp,
@@ -380,7 +423,9 @@ def order_page(number: str):
     return render_template(
         "orders/order.html",
         order=order,
-        token=request.args.get("t"),
+        # A guest's forms carry the link's token, also when the page was opened from the
+        # session that placed the order (the token then works on any phone).
+        token=access.guest_token(order) if guest else None,
         bank=bank,
         receipt_form=ReceiptForm(),
         cancel_form=CancelForm(),
@@ -388,16 +433,8 @@ def order_page(number: str):
         reviewable=reviewable,
         seller_links=seller_links,
         card_ok=stripe_available(order.total),
-        can_cancel=order.status == OrderStatus.AWAITING_PAYMENT
-        or (
-            order.status == OrderStatus.PAID
-            and all(
-                p.status in (FulfilmentStatus.NEW, FulfilmentStatus.CANCELLED)
-                for p in order.seller_orders
-            )
-        ),
-        can_confirm=any(p.status == FulfilmentStatus.SHIPPED for p in order.seller_orders)
-        and can_review,
+        can_cancel=fulfilment.can_buyer_cancel(order),
+        confirmable={p.id for p in order.seller_orders if p.status == FulfilmentStatus.SHIPPED},
         awaiting_transfer=order.status == OrderStatus.AWAITING_PAYMENT
         and order.payment_method == PaymentMethod.BANK_TRANSFER,
         PaymentStatus=PaymentStatus,
@@ -478,11 +515,12 @@ def cancel(number: str):
 @bp.post("/orders/<number>/received")
 def received(number: str):
     order = _visible_order_or_404(number)
-    form = CancelForm()
-    if not form.validate_on_submit() or not current_user.is_authenticated:
+    form = ReceivedForm()
+    if not form.validate_on_submit():
         abort(400)
+    buyer = current_user if current_user.is_authenticated else None
     try:
-        fulfilment.confirm_received(order, current_user)
+        fulfilment.confirm_received(order, buyer, part_id=form.part_id.data)
     except (InvalidTransition, fulfilment.FulfilmentError):
         flash(_("Nothing to confirm yet."), "info")
     else:
@@ -492,22 +530,106 @@ def received(number: str):
 
 @bp.post("/orders/<number>/reviews")
 def review(number: str):
-    order = _visible_order_or_404(number)
-    if not current_user.is_authenticated:
-        abort(404)
+    order, found = _order_and_access(number)
     form = ReviewForm()
     if not form.validate_on_submit():
         flash(_("Choose a rating from 1 to 5 stars."), "error")
         return redirect(_order_link(order), 303)
+    guest = found == access.Access.GUEST
     try:
         reviews.add_review(
-            current_user,
+            None if guest else current_user,
             int(form.order_item_id.data or 0),
             int(form.rating.data),
             form.text.data or "",
+            guest_order=order if guest else None,
         )
     except (reviews.ReviewError, ValueError):
         flash(_("This item cannot be reviewed (already reviewed, or not delivered yet)."), "error")
     else:
         flash(_("Thank you for your review!"), "success")
     return redirect(_order_link(order), 303)
+
+
+# --- guest orders joining an account ------------------------------------------------------------
+
+
+@bp.record_once
+def _join_offer_global(state) -> None:
+    # "My orders" (an account page) offers to join waiting guest orders with the same address.
+    state.app.jinja_env.globals["guest_orders_to_join"] = lambda: guest_join.waiting_count(
+        current_user
+    )
+
+
+@user_logged_in.connect
+def _offer_join_at_login(sender, user, **extra) -> None:
+    """Logging in never fails because of this: the link can be asked for on My orders."""
+    try:
+        guest_join.send_join_link(user)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("could not offer to join guest orders for user %s", user.id)
+
+
+@bp.post("/account/orders/join")
+@login_required
+def send_join_link():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    result = guest_join.send_join_link(current_user)
+    if result == guest_join.SendResult.SENT:
+        flash(
+            _(
+                "We sent a link to %(email)s. Open it while logged in to this account to add "
+                "your orders.",
+                email=current_user.email,
+            ),
+            "success",
+        )
+    elif result == guest_join.SendResult.TOO_SOON:
+        flash(
+            _(
+                "We already sent the link to %(email)s today. Please look in your inbox (and "
+                "the spam folder); you can ask again tomorrow.",
+                email=current_user.email,
+            ),
+            "info",
+        )
+    else:
+        flash(_("There are no orders to add."), "info")
+    return redirect(url_for("auth.orders"), 303)
+
+
+@bp.get("/account/orders/join/<token>")
+@login_required
+def join_guest_orders(token: str):
+    joined = guest_join.join_orders(current_user, token)
+    result = joined.result
+    if result == guest_join.JoinResult.JOINED:
+        flash(
+            ngettext(
+                "%(num)d order was added to your account.",
+                "%(num)d orders were added to your account.",
+                len(joined.numbers),
+            ),
+            "success",
+        )
+    elif result == guest_join.JoinResult.NOTHING:
+        flash(_("These orders are already in your account."), "info")
+    elif result == guest_join.JoinResult.EXPIRED:
+        flash(
+            _("This link has expired. Ask for a new one below; nothing was changed."),
+            "error",
+        )
+    elif result == guest_join.JoinResult.OTHER_ACCOUNT:
+        flash(
+            _(
+                "This link was sent for another account. Log in with the account whose "
+                "e-mail address received it; nothing was changed."
+            ),
+            "error",
+        )
+    else:
+        flash(_("This link is not valid; nothing was changed."), "error")
+    return redirect(url_for("auth.orders"), 303)

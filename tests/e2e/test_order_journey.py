@@ -1,5 +1,6 @@
 """A buyer orders from two shops in one checkout and pays by transfer; the admin confirms the
-money, each seller ships, and the buyer confirms receipt and reviews. Phone viewport, English."""
+money, each seller ships, and the buyer confirms receipt and reviews. A guest does the same
+through the order link alone, from another phone. Phone viewport, English."""
 
 from __future__ import annotations
 
@@ -177,5 +178,80 @@ def test_two_shops_bank_transfer_confirm_ship_receive_review(browser, live_serve
     assert page.get_by_text("Manis dan harum, kemasan rapi.").count() == 1
     check(page, "product-with-review")
     buyer.close()
+    assert all(not v for v in check.violations.values()), check.violations
+    assert check.html_errors() == []
+
+
+def test_guest_orders_then_confirms_and_reviews_from_the_emailed_link(
+    browser, live_server, tmp_path
+):
+    """No account: the guest checks out, and later another phone opens the order link (as from
+    the shipping e-mail) to confirm the parcel arrived and review it."""
+    base = live_server
+    check = PageChecks(tmp_path)
+    guest = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = guest.new_page()
+    page.goto(base + "/?lang=en")
+    shop, seller_email = next(iter(SHOPS.items()))
+    _add_first_product_of(page, base, shop)
+    page.get_by_role("link", name="Checkout").click()
+    page.get_by_label("Recipient name").fill("Wati Tamu")
+    page.get_by_label("Email").fill("wati.tamu@example.id")
+    page.get_by_label("Mobile / WhatsApp number").fill("0812 3456 7891")
+    page.get_by_label("Province").select_option("32")
+    page.get_by_label("Regency / city").select_option("32.73")
+    page.get_by_label("District (kecamatan)").select_option("32.73.01")
+    page.get_by_label("Village (desa / kelurahan)").select_option("32.73.01.1001")
+    page.get_by_label("Street, house number, landmarks").fill("Jl. Asia Afrika No. 8")
+    page.get_by_label("Postal code").fill("40152")
+    page.get_by_role("button", name="Continue to shipping").click()
+    page.wait_for_url(re.compile(r"step=shipping"))
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_url(re.compile(r"/orders/MM-\d{4}-\d{6}\?t="))
+    link = page.url  # what the order e-mails carry
+    number = re.search(r"MM-\d{4}-\d{6}", link).group(0)
+    receipt = tmp_path / "receipt.jpg"
+    _receipt(receipt)
+    page.get_by_label("Photo or screenshot of the transfer receipt").set_input_files(str(receipt))
+    page.get_by_role("button", name="Send receipt").click()
+    page.wait_for_load_state("load")
+    guest.close()
+
+    admin = browser.new_context()
+    admin_page = admin.new_page()
+    _login(admin_page, base, DEMO_ADMIN[0])
+    admin_page.goto(base + "/admin/payments")
+    admin_page.get_by_role("button", name=f"Money received: confirm {number}").click()
+    admin_page.wait_for_load_state("load")
+    admin.close()
+
+    seller = browser.new_context()
+    seller_page = seller.new_page()
+    _login(seller_page, base, seller_email)
+    seller_page.goto(base + "/seller/orders")
+    seller_page.get_by_role("link", name=re.compile(f"Pack and ship {number}")).click()
+    seller_page.wait_for_load_state("load")
+    seller_page.get_by_label("Tracking number").fill("JP" + number[-6:] + "09")
+    seller_page.get_by_role("button", name="Mark as shipped").click()
+    seller_page.wait_for_load_state("load")
+    seller.close()
+
+    # Another phone, never logged in, with only the link from the e-mail.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = phone.new_page()
+    page.goto(base + "/?lang=en")
+    page.goto(link)
+    check(page, "guest-order-shipped")
+    page.get_by_role("button", name="I received my package").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Review your purchase").count() == 1
+    form = page.locator("form.review-form").first
+    form.locator("input[name=rating][value='4']").check()
+    form.get_by_label("Your review (optional)").fill("Sampai dengan selamat.")
+    form.get_by_role("button", name="Send review").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Thank you for your review!").count() == 1
+    check(page, "guest-order-reviewed")
+    phone.close()
     assert all(not v for v in check.violations.values()), check.violations
     assert check.html_errors() == []
