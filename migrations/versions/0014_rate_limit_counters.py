@@ -1,7 +1,7 @@
 """rate_limit_counters: login and API limits shared by every worker
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-05 07:00:00.000000
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
