@@ -95,7 +95,11 @@ class RegisterForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
 
 
 class ResetPasswordForm(FlaskForm):

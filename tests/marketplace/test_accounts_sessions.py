@@ -15,7 +15,12 @@ def _opens_orders(client) -> bool:
 def _log_in_remembered(client, email: str, password: str = PASSWORD) -> None:
     response = client.post(
         "/account/login",
-        data={"email": email, "password": password, "remember": "y", "csrf_token": get_csrf(client)},
+        data={
+            "email": email,
+            "password": password,
+            "remember": "y",
+            "csrf_token": get_csrf(client),
+        },
     )
     assert response.status_code == 302
 
