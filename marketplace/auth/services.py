@@ -309,9 +309,10 @@ def find_users(query: str, limit: int = 50) -> list[User]:
     e164 = phones.to_e164(query)
     if e164:
         conditions.append(User.phone == e164)
-    digits = "".join(ch for ch in query if ch.isascii() and ch.isdigit())
+    # Part of a number as written locally: "0812 3456" finds "+62812345…".
+    digits = "".join(ch for ch in query if ch.isascii() and ch.isdigit()).lstrip("0")
     if len(digits) >= 4:
-        conditions.append(User.phone.like(f"%{digits.lstrip('0')}%"))
+        conditions.append(User.phone.like(f"%{digits}%"))
     return list(
         db.session.scalars(select(User).where(or_(*conditions)).order_by(User.name).limit(limit))
     )

@@ -277,3 +277,14 @@ def test_admin_reset_code_for_an_unknown_account_is_404(app_ctx):
         "/admin/users/9999/reset-code", data={"csrf_token": get_csrf(admin, "/admin/users/")}
     )
     assert response.status_code == 404
+
+
+def test_admin_finds_accounts_by_name_e_mail_or_part_of_the_number(app_ctx):
+    admin = _admin_client(app_ctx)
+    _village_seller()
+    make_user(email="budi@example.id", name="Budi")
+    for query in ["sari", "NO-MAIL@example", "0812 3456", "+62 812-3456-7890"]:
+        html = admin.get("/admin/users/", query_string={"q": query}).get_data(as_text=True)
+        assert "sari.no-mail@example.id" in html and "budi@example.id" not in html, query
+    html = admin.get("/admin/users/?q=0000").get_data(as_text=True)
+    assert "sari.no-mail@example.id" not in html
