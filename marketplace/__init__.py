@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from catalog.api import bp as api_bp
     from catalog.views import bp as catalog_bp
     from marketplace.admin import bp as admin_bp
+    from marketplace.admin.users import bp as admin_users_bp
     from marketplace.auth.views import bp as auth_bp
     from marketplace.core_views import bp as core_bp
     from orders.admin_views import bp as admin_orders_bp
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         catalog_bp,
         sellers_bp,
         admin_bp,
+        admin_users_bp,
         orders_bp,
         seller_orders_bp,
         admin_orders_bp,

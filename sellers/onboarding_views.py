@@ -24,13 +24,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from catalog import services as catalog
 from catalog.images import ImageRejected
 from catalog.models import ProductStatus
 from marketplace.auth import services as auth_services
 from marketplace.auth.models import Role
+from marketplace.auth.views import sign_up_answer, submitted_account_key
 from marketplace.extensions import limiter
 from marketplace.i18n import current_locale
 from marketplace.page_cache import cached_page
@@ -143,27 +144,23 @@ def _continue():
 
 @bp.route("/sell/account", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=submitted_account_key("email", "sign-up:"))
 def account():
     wizard, _unused = _enter("account")
     if current_user.is_authenticated:
         return _render("onboarding/account.html", wizard, form=None, action_form=EmptyForm())
     form = SellerAccountForm()
     if form.validate_on_submit():
-        try:
-            user = auth_services.register_user(
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                phone=form.phone.data,
-                roles=[Role.BUYER, Role.SELLER],
-                locale=current_locale(),
-            )
-        except auth_services.EmailTaken:
-            form.email.errors.append(_("An account with this email already exists. Log in?"))
-        else:
-            login_user(user)
-            flash(_("Welcome to Migrant Mart, %(name)s!", name=user.name), "success")
-            return _continue()
+        # The same answer for a new and a taken address (see ``auth.services.sign_up``).
+        auth_services.sign_up(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            phone=form.phone.data,
+            roles=[Role.BUYER, Role.SELLER],
+            locale=current_locale(),
+        )
+        return sign_up_answer(form.email.data, url_for("onboarding.start"))
     return _render(
         "onboarding/account.html",
         wizard,

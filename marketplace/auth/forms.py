@@ -13,11 +13,46 @@ from wtforms import (
     StringField,
     TelField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from marketplace import phones
+
+
+def _phone_readable(form, field):
+    if field.data and phones.to_e164(field.data) is None:
+        raise ValidationError(_l("Use an Indonesian mobile number, e.g. 0812 3456 7890."))
+
+
+def _password_fields():
+    return (
+        PasswordField(
+            _l("New password"),
+            validators=[
+                DataRequired(),
+                Length(min=8, max=200, message=_l("Use at least 8 characters.")),
+            ],
+        ),
+        PasswordField(
+            _l("Repeat password"),
+            validators=[
+                DataRequired(),
+                EqualTo("password", message=_l("The passwords do not match.")),
+            ],
+        ),
+    )
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    # Named "email" for the clients that post it; it takes a phone number as well.
+    email = StringField(_l("Email or mobile number"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in on this phone"))
 
@@ -33,6 +68,7 @@ class RegisterForm(FlaskForm):
                 r"^(\+62|62|0)8[0-9]{7,12}$",
                 message=_l("Use an Indonesian mobile number, e.g. 0812 3456 7890."),
             ),
+            _phone_readable,
         ],
         filters=[lambda v: v.replace(" ", "").replace("-", "") if v else v],
     )
@@ -56,3 +92,34 @@ class RegisterForm(FlaskForm):
         default="buyer",
         validators=[DataRequired()],
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _password_fields()
+
+
+class ResetCodeForm(FlaskForm):
+    identifier = StringField(
+        _l("Email or mobile number"), validators=[DataRequired(), Length(max=254)]
+    )
+    code = StringField(
+        _l("Code from the Migrant Mart team"), validators=[DataRequired(), Length(max=20)]
+    )
+    password, confirm = _password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    password, confirm = _password_fields()
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token to check."""

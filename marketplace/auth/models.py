@@ -7,6 +7,7 @@ not a single column.
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -19,6 +20,10 @@ from marketplace.extensions import db
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Role(enum.StrEnum):
@@ -39,6 +44,17 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="id")
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # What the session and the "keep me logged in" cookie name instead of the id (Flask-Login's
+    # alternative token): a new value ends every session and remember cookie of the account.
+    session_token: Mapped[str] = mapped_column(
+        String(64), unique=True, index=True, default=new_session_token
+    )
+    # A one-time code an admin hands over in person (accounts with a phone and no usable
+    # e-mail); stored hashed, like a password, and cleared once used.
+    reset_code_hash: Mapped[str] = mapped_column(String(255), default="")
+    reset_code_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -49,6 +65,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        if not self.session_token:  # an object not yet flushed gets its token now
+            self.session_token = new_session_token()
+        return self.session_token
+
+    def end_all_sessions(self) -> None:
+        self.session_token = new_session_token()
 
     @property
     def roles(self) -> set[Role]:

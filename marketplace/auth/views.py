@@ -1,4 +1,4 @@
-"""Register, log in, log out, and the buyer's account pages."""
+"""Register, log in, log out, the account page and getting back into an account."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.auth import services
-from marketplace.auth.forms import LoginForm, RegisterForm
+from marketplace.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetCodeForm,
+    ResetPasswordForm,
+)
 from marketplace.auth.models import Role
 from marketplace.core_views import safe_next
 from marketplace.extensions import limiter
@@ -19,51 +27,70 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-@bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
-    form = RegisterForm()
-    if form.validate_on_submit():
-        roles = [Role.BUYER] + ([Role.SELLER] if form.account_type.data == "seller" else [])
-        try:
-            user = services.register_user(
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                phone=form.phone.data or "",
-                roles=roles,
-                locale=str(request.cookies.get("lang") or "id"),
-            )
-        except services.EmailTaken:
-            form.email.errors.append(_("An account with this email already exists. Log in?"))
-        else:
-            login_user(user)
-            flash(_("Welcome to Migrant Mart, %(name)s!", name=user.name), "success")
-            if user.has_role(Role.SELLER):  # straight into the guided shop set-up
-                return redirect(url_for("onboarding.start"))
-            return redirect(url_for("core.home"))
-    return render_template("account/register.html", form=form), (400 if form.errors else 200)
-
-
 def _failed(response) -> bool:
     """Only refused attempts count: a room of twenty logging in from one address must work."""
     return response.status_code != 302
 
 
-def _submitted_account() -> str:
-    """The account being tried, so guessing one person's password is limited from any address."""
-    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+def submitted_account_key(field: str, prefix: str):
+    """A rate-limit key for the account named in ``field``, whatever address it comes from."""
+
+    def key() -> str:
+        return prefix + services.identifier_key(request.form.get(field))
+
+    return key
+
+
+def sign_up_answer(email: str, next_url: str):
+    """What every sign-up form answers, account or not: go and log in, a mail is on its way."""
+    flash(
+        _(
+            "Check your e-mail: we sent a message to %(email)s. "
+            "Log in with the password you chose.",
+            email=services.normalise_email(email),
+        ),
+        "info",
+    )
+    return redirect(url_for("auth.login", next=next_url, email=services.normalise_email(email)))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=submitted_account_key("email", "sign-up:"))
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        seller = form.account_type.data == "seller"
+        services.sign_up(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            phone=form.phone.data or "",
+            roles=[Role.BUYER] + ([Role.SELLER] if seller else []),
+            locale=str(request.cookies.get("lang") or "id"),
+        )
+        # Sellers go straight into the guided shop set-up once logged in.
+        next_url = url_for("onboarding.start") if seller else url_for("core.home")
+        return sign_up_answer(form.email.data, next_url)
+    return render_template("account/register.html", form=form), (400 if form.errors else 200)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, key_func=_submitted_account)
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    deduct_when=_failed,
+    key_func=submitted_account_key("email", "login:"),
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"][:254]
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
@@ -78,9 +105,53 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Ends the session for good: a copy of its cookie, or of a remember cookie, stops working."""
+    services.end_all_sessions(current_user)
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("core.home"))
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template(
+        "account/index.html", password_form=ChangePasswordForm(), action_form=ConfirmForm()
+    )
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current.data, form.password.data)
+        except services.WrongPassword:
+            form.current.errors.append(_("That is not your current password."))
+        else:
+            login_user(user)  # this phone stays logged in; every other session has ended
+            flash(
+                _("Your password is changed. Other phones and computers are logged out."), "success"
+            )
+            return redirect(url_for("auth.index"))
+    return (
+        render_template("account/index.html", password_form=form, action_form=ConfirmForm()),
+        400,
+    )
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(url_for("auth.index"))
+    services.end_all_sessions(current_user)
+    logout_user()
+    flash(_("You are logged out on every phone and computer."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.get("/orders")
@@ -89,3 +160,74 @@ def orders():
     from orders.access import orders_for_buyer
 
     return render_template("account/orders.html", orders=orders_for_buyer(current_user))
+
+
+# --- getting back in ---------------------------------------------------------------------------
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(
+    _login_limit, methods=["POST"], key_func=submitted_account_key("email", "reset-mail:")
+)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash(
+            _(
+                "Check your e-mail: if %(email)s belongs to an account, we sent it a link "
+                "to set a new password.",
+                email=services.normalise_email(form.email.data),
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login", email=services.normalise_email(form.email.data)))
+    return render_template("account/forgot_password.html", form=form), (400 if form.errors else 200)
+
+
+def _dead_link():
+    flash(
+        _("This link has expired or was already used. Ask for a new one below."),
+        "error",
+    )
+    return redirect(url_for("auth.forgot_password"))
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except services.InvalidReset:
+        return _dead_link()
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except services.InvalidReset:
+            return _dead_link()
+        flash(_("Your new password is set. Please log in with it."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("account/reset_password.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/reset-code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    deduct_when=_failed,
+    key_func=submitted_account_key("identifier", "reset-code:"),
+)
+def reset_with_code():
+    form = ResetCodeForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_with_code(form.identifier.data, form.code.data, form.password.data)
+        except services.InvalidReset:
+            form.code.errors.append(_("This code does not match, has expired or was already used."))
+        else:
+            flash(_("Your new password is set. Please log in with it."), "success")
+            return redirect(url_for("auth.login", email=form.identifier.data.strip()))
+    return render_template("account/reset_code.html", form=form), (400 if form.errors else 200)

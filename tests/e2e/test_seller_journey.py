@@ -25,7 +25,7 @@ def _camera_photo(path) -> None:
 def test_seller_lists_a_product_with_a_photo_and_publishes_it(live_server, phone, tmp_path):
     page = phone
     page.goto(live_server + "/account/login")
-    page.get_by_label("Email").fill(SELLER_EMAIL)
+    page.get_by_label("E-mail atau nomor HP").fill(SELLER_EMAIL)
     page.get_by_label("Kata sandi").fill(demo_password())
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_load_state("load")

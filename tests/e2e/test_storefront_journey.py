@@ -60,7 +60,7 @@ def test_browse_home_category_product_and_switch_language(live_server, phone):
 
 def _login(page, base):
     page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(SELLER_EMAIL)
+    page.get_by_label("E-mail atau nomor HP").fill(SELLER_EMAIL)
     page.get_by_label("Kata sandi").fill(demo_password())
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_load_state("load")

@@ -205,13 +205,25 @@ def test_newcomer_registers_fills_the_profile_and_bank_and_resumes(client):
             "confirm": "rahasia-123",
         },
     )
-    assert response.status_code == 302 and _location(response).endswith("/sell/profile")
+    # Not logged in yet: the same answer as for a taken address, then log in and carry on.
+    assert response.status_code == 302
+    assert _location(response).startswith("/account/login?next=/sell/start")
     user = db.session.scalar(select(User).where(User.email == "aminah@example.id"))
-    assert user.roles == {Role.BUYER, Role.SELLER} and user.phone == "081234567890"
+    assert user.roles == {Role.BUYER, Role.SELLER} and user.phone == "+6281234567890"
+    response = client.post(
+        _location(response),
+        data={
+            "email": "aminah@example.id",
+            "password": "rahasia-123",
+            "csrf_token": get_csrf(client, _location(response)),
+        },
+    )
+    assert _location(response) == "/sell/start"
+    assert client.get("/sell/start").headers["Location"].endswith("/sell/profile")
 
     # The profile screen suggests the phone given at sign-up as the WhatsApp number.
     html = client.get("/sell/profile?lang=en").get_data(as_text=True)
-    assert "Step 2 of 7" in html and 'value="081234567890"' in html
+    assert "Step 2 of 7" in html and 'value="+6281234567890"' in html
     assert client.get("/sell/start").headers["Location"].endswith("/sell/profile")
 
     response = _post(client, "/sell/profile", PROFILE)
@@ -235,8 +247,9 @@ def test_newcomer_registers_fills_the_profile_and_bank_and_resumes(client):
     assert 'value="Gula Semut Bu Aminah"' in html and STORY in html
 
 
-def test_registering_with_a_taken_email_keeps_the_input(client):
-    make_user(email="aminah@example.id")
+def test_registering_with_a_taken_email_answers_as_for_a_new_one(client):
+    """Whoever tries an address is not told it has an account (see test_accounts_signup)."""
+    owner = make_user(email="aminah@example.id")
     response = _post(
         client,
         "/sell/account?lang=en",
@@ -248,9 +261,27 @@ def test_registering_with_a_taken_email_keeps_the_input(client):
             "confirm": "rahasia-123",
         },
     )
+    assert response.status_code == 302
+    assert _location(response).startswith("/account/login?next=/sell/start")
+    db.session.refresh(owner)
+    assert owner.check_password(PASSWORD) and not owner.has_role(Role.SELLER)
+
+
+def test_account_step_errors_keep_the_input(client):
+    response = _post(
+        client,
+        "/sell/account?lang=en",
+        {
+            "name": "Aminah",
+            "phone": "0812 3456 7890",
+            "email": "not-an-address",
+            "password": "rahasia-123",
+            "confirm": "rahasia-123",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert 'id="email-error"' in html and "already exists" in html
+    assert 'id="email-error"' in html
     assert 'value="Aminah"' in html and 'value="081234567890"' in html
 
 
