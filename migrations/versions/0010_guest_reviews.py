@@ -1,7 +1,7 @@
 """guests review through their order's link; guest orders are found by e-mail
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05 06:40:00.000000
 
 ``reviews.buyer_id`` may be empty: a guest's review names the order's contact on public pages
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
