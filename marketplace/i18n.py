@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from marketplace.extensions import babel
@@ -42,8 +42,37 @@ def format_rupiah(amount: int | None, locale: str | None = None) -> str:
     return "Rp " + format_decimal(int(amount), format="#,##0", locale=loc)
 
 
+class FormTranslations:
+    """WTForms' own messages ("This field is required.", …) read from our catalogue.
+
+    WTForms ships no Indonesian catalogue, so on the default language every built-in message
+    would be English. Their Indonesian text lives in our ``messages.po`` beside the rest of
+    the interface. Looked up on each call, so the language is the one the request settled on.
+    """
+
+    def gettext(self, string: str) -> str:
+        return get_translations().gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ngettext(singular, plural, n)
+
+    # The names Flask-WTF calls on a request's translations object.
+    ugettext = gettext
+    ungettext = ngettext
+
+
+form_translations = FormTranslations()
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def _use_our_form_messages() -> None:
+        # Flask-WTF looks for a request's translations in ``request.wtforms_translations``
+        # before loading WTForms' own catalogues: every ``FlaskForm`` picks these up, including
+        # forms that do not know about this module.
+        request.wtforms_translations = form_translations
 
     @app.before_request
     def _remember_query_locale() -> None:
