@@ -242,3 +242,506 @@ def test_required_message_follows_the_language_switch(client):
     english = client.post("/account/login?lang=en", data={"csrf_token": token})
     assert "This field is required." in english.get_data(as_text=True)
     assert "Kolom ini wajib diisi." not in english.get_data(as_text=True)
+
+
+# --- every form page, empty and with bad input, in both languages ----------------------------
+
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+LONG = "x" * 6000
+BAD = {  # a wrong value for each kind of input the forms have
+    "email": "bukan-email@",
+    "number": "abc",
+    "negative": "-5",
+    "huge": "99999999",
+    "text": LONG,
+}
+
+
+def _token(client, url: str) -> str:
+    from tests.conftest import csrf_from
+
+    return csrf_from(client.get(url).get_data(as_text=True))
+
+
+def _posted(client, url, data, **kwargs) -> list[str]:
+    """The answer to a post, and the page it sends the visitor to (where a flash shows)."""
+    response = client.post(url, data=data, **kwargs)
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    if response.status_code in (302, 303):
+        return [client.get(response.headers["Location"]).get_data(as_text=True)]
+    return [response.get_data(as_text=True)]
+
+
+def _login_as(client, user):
+    from tests.conftest import login
+
+    login(client, user.email)
+
+
+def case_login(client):
+    token = _token(client, "/account/login")
+    yield _posted(client, "/account/login", {"csrf_token": token})
+    yield _posted(
+        client,
+        "/account/login",
+        {"csrf_token": token, "email": BAD["email"], "password": LONG},
+    )
+
+
+def case_register(client):
+    token = _token(client, "/account/register")
+    yield _posted(client, "/account/register", {"csrf_token": token})
+    yield _posted(
+        client,
+        "/account/register",
+        {
+            "csrf_token": token,
+            "name": "A",
+            "email": BAD["email"],
+            "phone": "08abc",
+            "password": "short",
+            "confirm": "other",
+            "account_type": "boss",
+        },
+    )
+    yield _posted(
+        client,
+        "/account/register",
+        {"csrf_token": token, "name": LONG, "email": "a" * 250 + "@example.id", "password": LONG},
+    )
+
+
+def _cart_with_a_product(client):
+    from tests.factories import make_product
+
+    product = make_product(stock=5)
+    client.post("/cart/items", data={"product_id": product.id, "quantity": 1}, headers=SAME_ORIGIN)
+    return product
+
+
+def case_cart(client):
+    product = _cart_with_a_product(client)
+    yield _posted(client, "/cart/items", {}, headers=SAME_ORIGIN)
+    yield _posted(
+        client,
+        "/cart/items",
+        {"product_id": BAD["number"], "quantity": BAD["huge"]},
+        headers=SAME_ORIGIN,
+    )
+    token = _token(client, "/cart")
+    url = f"/cart/items/{product.id}"
+    yield _posted(client, url, {"csrf_token": token})
+    yield _posted(client, url, {"csrf_token": token, "quantity": BAD["number"]})
+    yield _posted(client, url, {"csrf_token": token, "quantity": BAD["negative"]})
+
+
+ADDRESS = {
+    "step": "address",
+    "contact_name": "Dewi Lestari",
+    "email": "dewi@example.id",
+    "phone": "0812 3456 7890",
+    "province_code": "32",
+    "regency_code": "32.73",
+    "district_code": "32.73.01",
+    "village_code": "32.73.01.1001",
+    "street": "Jl. Merdeka No. 5",
+    "rt_rw": "003/007",
+    "postal_code": "40152",
+}
+
+
+def case_checkout_address(client):
+    _cart_with_a_product(client)
+    token = _token(client, "/checkout")
+    yield _posted(client, "/checkout", {"csrf_token": token, "step": "address"})
+    yield _posted(
+        client,
+        "/checkout",
+        {
+            "csrf_token": token,
+            "step": "address",
+            "contact_name": "A",
+            "email": BAD["email"],
+            "phone": "nomor saya",
+            "province_code": "99",
+            "regency_code": "x",
+            "district_code": "x",
+            "village_code": "x",
+            "street": LONG,
+            "rt_rw": "tiga",
+            "postal_code": "4015",
+        },
+    )
+    yield _posted(client, "/checkout", {**ADDRESS, "csrf_token": token, "postal_code": "12345"})
+
+
+def case_checkout_shipping(client):
+    product = _cart_with_a_product(client)
+    token = _token(client, "/checkout")
+    client.post("/checkout", data={**ADDRESS, "csrf_token": token})
+    yield _posted(client, "/checkout", {"csrf_token": token, "step": "shipping"})
+    yield _posted(
+        client,
+        "/checkout",
+        {
+            "csrf_token": token,
+            "step": "shipping",
+            f"service-{product.seller_id}": "kapal_layar",
+            "payment_method": "emas",
+            "expected_total": BAD["number"],
+        },
+    )
+
+
+def _seller(**fields):
+    from tests.factories import make_seller
+
+    return make_seller(**fields)
+
+
+def case_product_form(client):
+    from tests.factories import make_category
+
+    seller = _seller()
+    make_category()
+    _login_as(client, seller.owner)
+    token = _token(client, "/seller/products/new")
+    yield _posted(client, "/seller/products/new", {"csrf_token": token})
+    yield _posted(
+        client,
+        "/seller/products/new",
+        {
+            "csrf_token": token,
+            "title": "ab",
+            "category_id": BAD["number"],
+            "description": LONG,
+            "price": "murah",
+            "stock": BAD["negative"],
+            "weight_grams": BAD["number"],
+            "net_weight": LONG,
+            "pirt_number": "x",
+            "bpom_number": "x",
+            "halal_number": "x",
+            "ingredients": LONG,
+            "best_before": LONG,
+        },
+    )
+    yield _posted(
+        client,
+        "/seller/products/new",
+        {"csrf_token": token, "title": LONG, "price": "10", "stock": BAD["huge"]},
+    )
+    yield _posted(
+        client,
+        "/seller/products/new",
+        {"csrf_token": token, "price": "999999999999", "weight_grams": BAD["huge"]},
+    )
+
+
+def case_product_photos(client):
+    from tests.factories import make_product
+
+    seller = _seller()
+    product = make_product(seller=seller)
+    _login_as(client, seller.owner)
+    url = f"/seller/products/{product.id}/edit"
+    token = _token(client, url)
+    yield _posted(client, f"/seller/products/{product.id}/photos", {"csrf_token": token})
+    yield _posted(
+        client,
+        f"/seller/products/{product.id}/photos",
+        {"csrf_token": token, "photos": (__import__("io").BytesIO(b"not a photo"), "a.jpg")},
+        content_type="multipart/form-data",
+    )
+
+
+def case_shop_form(client):
+    seller = _seller()
+    _login_as(client, seller.owner)
+    token = _token(client, "/seller/shop")
+    yield _posted(client, "/seller/shop", {"csrf_token": token})
+    yield _posted(
+        client,
+        "/seller/shop",
+        {
+            "csrf_token": token,
+            "shop_name": "a",
+            "whatsapp": "12345",
+            "country_abroad": LONG,
+            "years_abroad": BAD["number"],
+            "story": LONG,
+            "bank_name": "BANK_PALSU",
+            "bank_account_number": "123",
+            "bank_account_holder": LONG,
+            "province_code": "99",
+        },
+    )
+    yield _posted(
+        client,
+        "/seller/shop",
+        {"csrf_token": token, "years_abroad": "99", "bank_name": "BPD", "bank_account_number": "1"},
+    )
+
+
+def case_onboarding_account(client):
+    token = _token(client, "/sell/account")
+    yield _posted(client, "/sell/account", {"csrf_token": token})
+    yield _posted(
+        client,
+        "/sell/account",
+        {
+            "csrf_token": token,
+            "name": "A",
+            "phone": "123",
+            "email": BAD["email"],
+            "password": "x",
+            "confirm": "y",
+        },
+    )
+
+
+def _new_seller_user():
+    from marketplace.auth.models import Role
+    from tests.factories import make_user
+
+    return make_user(roles=(Role.BUYER, Role.SELLER))
+
+
+def case_onboarding_profile(client):
+    _login_as(client, _new_seller_user())
+    token = _token(client, "/sell/profile")
+    yield _posted(client, "/sell/profile", {"csrf_token": token})
+    yield _posted(
+        client,
+        "/sell/profile",
+        {
+            "csrf_token": token,
+            "shop_name": "ab",
+            "whatsapp": "0212345678",
+            "country_abroad": LONG,
+            "years_abroad": BAD["number"],
+            "story": "pendek",
+            "story_en": LONG,
+            "village_code": "x",
+        },
+    )
+    yield _posted(client, "/sell/profile", {"csrf_token": token, "years_abroad": "77"})
+
+
+def _profiled_seller():
+    from sellers.models import SellerStatus
+
+    return _seller(
+        status=SellerStatus.DRAFT,
+        country_abroad="Malaysia",
+        years_abroad=5,
+        story="Saya bekerja lima tahun di Malaysia lalu pulang ke desa membuat gula semut. " * 2,
+    )
+
+
+def case_onboarding_bank(client):
+    seller = _profiled_seller()
+    _login_as(client, seller.owner)
+    token = _token(client, "/sell/bank")
+    yield _posted(client, "/sell/bank", {"csrf_token": token})
+    yield _posted(
+        client,
+        "/sell/bank",
+        {
+            "csrf_token": token,
+            "bank_name": "BANK_PALSU",
+            "bank_account_number": "12",
+            "bank_account_holder": LONG,
+        },
+    )
+    yield _posted(
+        client,
+        "/sell/bank",
+        {
+            "csrf_token": token,
+            "bank_name": "BRI",
+            "bank_account_number": "12",
+            "bank_account_holder": "A",
+        },
+    )
+
+
+def case_onboarding_documents(client):
+    seller = _profiled_seller()
+    seller.bank_name, seller.bank_account_number, seller.bank_account_holder = (
+        "BRI",
+        "012345678901234",
+        "Aminah",
+    )
+    from marketplace.extensions import db
+
+    db.session.commit()
+    _login_as(client, seller.owner)
+    token = _token(client, "/sell/documents")
+    yield _posted(client, "/sell/documents/ktp", {"csrf_token": token})
+    yield _posted(
+        client,
+        "/sell/documents/ktp",
+        {"csrf_token": token, "ktp-photo": (__import__("io").BytesIO(b"bukan foto"), "ktp.jpg")},
+        content_type="multipart/form-data",
+    )
+
+
+def _order_for_a_buyer():
+    from tests.factories import make_product, make_user
+    from tests.orders.factories import make_order
+
+    buyer = make_user(name="Dewi Lestari")
+    seller = _seller(
+        bank_name="BRI", bank_account_number="012345678901234", bank_account_holder="Aminah"
+    )
+    order = make_order([(make_product(seller), 1)], buyer=buyer)
+    return order, buyer, seller
+
+
+def _paid(order):
+    from marketplace.extensions import db
+    from orders import settlement
+
+    settlement.settle_paid(order, order.payments[0], amount=order.total)
+    db.session.commit()
+
+
+def case_receipt_upload(client):
+    order, buyer, _s = _order_for_a_buyer()
+    _login_as(client, buyer)
+    url = f"/orders/{order.number}"
+    token = _token(client, url)
+    yield _posted(client, f"{url}/receipt", {"csrf_token": token})
+    yield _posted(
+        client,
+        f"{url}/receipt",
+        {"csrf_token": token, "receipt": (__import__("io").BytesIO(b"bukan foto"), "s.jpg")},
+        content_type="multipart/form-data",
+    )
+
+
+def case_review(client):
+    from orders import fulfilment
+
+    order, buyer, seller = _order_for_a_buyer()
+    _paid(order)
+    fulfilment.mark_shipped(order.seller_orders[0], seller.owner, "JNE", "JP1234567890")
+    fulfilment.confirm_received(order, buyer)
+    _login_as(client, buyer)
+    url = f"/orders/{order.number}"
+    token = _token(client, url)
+    item = order.seller_orders[0].items[0].id
+    yield _posted(client, f"{url}/reviews", {"csrf_token": token})
+    yield _posted(
+        client,
+        f"{url}/reviews",
+        {"csrf_token": token, "order_item_id": BAD["number"], "rating": "9", "text": LONG},
+    )
+    yield _posted(
+        client,
+        f"{url}/reviews",
+        {"csrf_token": token, "order_item_id": item, "rating": "5", "text": LONG},
+    )
+
+
+def case_seller_ship_and_cancel(client):
+    order, _buyer, seller = _order_for_a_buyer()
+    _paid(order)
+    part = order.seller_orders[0]
+    _login_as(client, seller.owner)
+    url = f"/seller/orders/{part.id}"
+    token = _token(client, url)
+    yield _posted(client, f"{url}/ship", {"csrf_token": token})
+    yield _posted(
+        client,
+        f"{url}/ship",
+        {"csrf_token": token, "courier": "Kapal Layar", "tracking_number": "ab cd"},
+    )
+    yield _posted(client, f"{url}/cancel", {"csrf_token": token})
+    yield _posted(client, f"{url}/cancel", {"csrf_token": token, "reason": LONG})
+
+
+def _admin():
+    from marketplace.auth.models import Role
+    from tests.factories import make_user
+
+    return make_user(roles=(Role.ADMIN,))
+
+
+def case_admin_transfers(client):
+    from orders import bank_transfer
+    from tests.factories import jpeg_bytes
+
+    order, _buyer, _seller_ = _order_for_a_buyer()
+    bank_transfer.upload_receipt(order, jpeg_bytes(), "bukti.jpg")
+    _login_as(client, _admin())
+    token = _token(client, "/admin/payments")
+    base = f"/admin/orders/{order.number}"
+    yield _posted(client, f"{base}/reject-transfer", {"csrf_token": token})
+    yield _posted(client, f"{base}/reject-transfer", {"csrf_token": token, "reason": LONG})
+    yield _posted(client, f"{base}/confirm-transfer", {"csrf_token": token, "note": LONG})
+
+
+def case_admin_payout_reference(client):
+    from orders import fulfilment, payouts
+
+    order, buyer, seller = _order_for_a_buyer()
+    _paid(order)
+    fulfilment.mark_shipped(order.seller_orders[0], seller.owner, "JNE", "JP1234567890")
+    fulfilment.confirm_received(order, buyer)
+    admin = _admin()
+    payouts.create_batch(admin)
+    from marketplace.extensions import db
+    from orders.models import PayoutBatch
+
+    batch = db.session.scalar(__import__("sqlalchemy").select(PayoutBatch))
+    _login_as(client, admin)
+    token = _token(client, "/admin/payouts")
+    url = f"/admin/payouts/{batch.id}/reference"
+    yield _posted(client, url, {"csrf_token": token})
+    yield _posted(client, url, {"csrf_token": token, "reference": LONG})
+
+
+def case_admin_reject_seller(client):
+    from sellers.models import SellerStatus
+
+    seller = _seller(status=SellerStatus.SUBMITTED)
+    _login_as(client, _admin())
+    token = _token(client, f"/admin/sellers/{seller.id}")
+    url = f"/admin/sellers/{seller.id}/reject"
+    yield _posted(client, url, {"csrf_token": token})
+    yield _posted(client, url, {"csrf_token": token, "reason": LONG})
+    yield _posted(
+        client, f"/admin/sellers/{seller.id}/status", {"csrf_token": token, "status": "raja"}
+    )
+
+
+def case_training_quiz(client):
+    from sellers.training.content_loader import modules
+
+    _login_as(client, _new_seller_user())
+    slug = modules()[0].slug
+    url = f"/learn/{slug}/quiz"
+    token = _token(client, url)
+    yield _posted(client, url, {"csrf_token": token})
+    yield _posted(client, url, {"csrf_token": token, "q0": "99", "q1": BAD["number"]})
+
+
+CASES = {name[5:]: fn for name, fn in dict(globals()).items() if name.startswith("case_")}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_form_pages_answer_bad_input_in_the_visitors_language(
+    client, app_ctx, case, lang, tmp_path
+):
+    app_ctx.config["PRIVATE_ROOT"] = str(tmp_path / "private")
+    client.get(f"/?lang={lang}")
+    checked = 0
+    for pages in CASES[case](client):
+        for html in pages:
+            assert f'<html lang="{lang}"' in html
+            assert wrong_language(html, lang) == []
+            checked += 1
+    assert checked >= 2
