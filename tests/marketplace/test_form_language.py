@@ -78,6 +78,29 @@ ENGLISH_PHRASES = [
     "Saudi Arabia",
 ]
 
+# Common English words, which no Indonesian sentence of ours uses (whole words).
+ENGLISH_WORDS = [
+    "the",
+    "you",
+    "your",
+    "have",
+    "please",
+    "must",
+    "should",
+    "this",
+    "with",
+    "and",
+    "are",
+    "is",
+    "not",
+    "field",
+    "choose",
+    "write",
+    "enter",
+    "least",
+]
+ENGLISH = re.compile(r"\b(" + "|".join(ENGLISH_WORDS) + r")\b", re.IGNORECASE)
+
 # Words of Indonesian text that must not show on the English interface (whole words).
 INDONESIAN_WORDS = [
     "tidak",
@@ -154,6 +177,7 @@ def wrong_language(html: str, lang: str) -> list[str]:
     if lang == "id":
         found = [m.group(0) for m in ENGLISH_BUILTIN.finditer(text)]
         found += [p for p in ENGLISH_PHRASES if p in text]
+        found += [m.group(0) for m in ENGLISH.finditer(text)]
     else:
         found = [m.group(0) for m in INDONESIAN.finditer(text)]
     return found
@@ -186,6 +210,39 @@ def test_every_builtin_wtforms_message_has_an_indonesian_translation():
         if not strings or not all(strings):
             missing.append(message)
     assert len(BUILTIN) > 30
+    assert missing == []
+
+
+def test_every_plural_message_has_both_indonesian_forms():
+    """Plural messages under any of the names the code imports them as (``_nl`` included)."""
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with open(ROOT / "babel.cfg") as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    keywords = {"ngettext": (1, 2), "lazy_ngettext": (1, 2), "_nl": (1, 2)}
+    plurals = set()
+    skip = {"node_modules", "tests", "bench", "instance", "migrations", "static"}
+    for _f, _l, message, _c, _ctx in extract_from_dir(
+        ROOT,
+        method_map,
+        options_map,
+        keywords=keywords,
+        directory_filter=lambda d: (
+            not Path(d).name.startswith((".", "_")) and Path(d).name not in skip
+        ),
+    ):
+        if isinstance(message, tuple):
+            plurals.add(message[0])
+    with open(PO, "rb") as fh:
+        catalog = read_po(fh)
+    missing = sorted(
+        m
+        for m in plurals
+        if catalog.get(m) is None
+        or not isinstance(catalog.get(m).string, tuple)
+        or not all(catalog.get(m).string)
+    )
+    assert len(plurals) >= 5
     assert missing == []
 
 
@@ -728,6 +785,23 @@ def case_training_quiz(client):
     yield _posted(client, url, {"csrf_token": token, "q0": "99", "q1": BAD["number"]})
 
 
+def case_listing_quality_tips(client):
+    """Not a form post: the editor's to-do list after a save shows every failed check."""
+    from sellers.training.progress import FOOD_CATEGORY_ROOTS
+    from tests.factories import make_category, make_product
+
+    seller = _seller()
+    food = make_category(slug=sorted(FOOD_CATEGORY_ROOTS)[0])
+    product = make_product(
+        seller=seller, category=food, title="GULA", price=25_001, stock=0, description="x"
+    )
+    cheap = make_product(seller=seller, title="Gula semut aren Lombok 250 g", price=25)
+    _login_as(client, seller.owner)
+    for item in (product, cheap):
+        yield [client.get(f"/seller/products/{item.id}/edit").get_data(as_text=True)]
+    yield [client.get("/seller/products").get_data(as_text=True)]
+
+
 CASES = {name[5:]: fn for name, fn in dict(globals()).items() if name.startswith("case_")}
 
 
@@ -745,3 +819,119 @@ def test_form_pages_answer_bad_input_in_the_visitors_language(
             assert wrong_language(html, lang) == []
             checked += 1
     assert checked >= 2
+
+
+# --- words of ours that were stored or listed in one language -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "indonesian", "english"),
+    [
+        (
+            '{"code":"receipt_uploaded","filename":"struk.jpg"}',
+            "bukti transfer diunggah: struk.jpg",
+            "receipt uploaded: struk.jpg",
+        ),
+        # Rows written before notes were codes read the same way.
+        (
+            "receipt uploaded: struk.jpg",
+            "bukti transfer diunggah: struk.jpg",
+            "receipt uploaded: struk.jpg",
+        ),
+        ("bank transfer confirmed", "transfer bank dikonfirmasi", "bank transfer confirmed"),
+        (
+            "received, confirmed by buyer",
+            "diterima, dikonfirmasi pembeli",
+            "received, confirmed by the buyer",
+        ),
+        (
+            "stripe ch_1: Rp 125000 refunded in total",
+            "pembayaran kartu ch_1: total Rp 125.000 dikembalikan",
+            "card payment ch_1: Rp 125,000 refunded in total",
+        ),
+        # What a person typed is shown as typed, in whatever language they wrote it.
+        ("Nominal tidak sesuai", "Nominal tidak sesuai", "Nominal tidak sesuai"),
+        ('{"code": broken', '{"code": broken', '{"code": broken'),
+    ],
+)
+def test_order_history_notes_read_in_the_readers_language(app_ctx, stored, indonesian, english):
+    from flask_babel import force_locale
+
+    from orders.event_notes import describe
+
+    for lang, expected in (("id", indonesian), ("en", english)):
+        with app_ctx.test_request_context("/"), force_locale(lang):
+            assert describe(stored) == expected
+
+
+def test_coded_notes_fit_the_column_and_stay_readable(app_ctx):
+    from orders.event_notes import NOTE_LIMIT, coded, describe
+
+    note = coded("receipt_uploaded", filename='"\x01' * 100)
+    assert len(note) <= NOTE_LIMIT
+    assert describe(note).startswith("bukti transfer diunggah: ")
+    with pytest.raises(KeyError):
+        coded("no_such_step")
+
+
+def test_order_page_history_follows_the_buyers_language(client):
+    from orders import bank_transfer, fulfilment
+    from tests.factories import jpeg_bytes
+
+    order, buyer, seller = _order_for_a_buyer()
+    bank_transfer.upload_receipt(order, jpeg_bytes(), "bukti.jpg")
+    bank_transfer.confirm_transfer(order, _admin())
+    fulfilment.mark_shipped(order.seller_orders[0], seller.owner, "JNE", "JP1234567890")
+    fulfilment.confirm_received(order, buyer)
+    _login_as(client, buyer)
+    indonesian = client.get(f"/orders/{order.number}?lang=id").get_data(as_text=True)
+    for words in ("bukti transfer diunggah: bukti.jpg", "transfer bank dikonfirmasi"):
+        assert words in indonesian
+    assert "diterima, dikonfirmasi pembeli" in indonesian
+    english = client.get(f"/orders/{order.number}?lang=en").get_data(as_text=True)
+    assert "receipt uploaded: bukti.jpg" in english and "bank transfer confirmed" in english
+    assert wrong_language(indonesian, "id") == [] and wrong_language(english, "en") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "indonesian", "english"),
+    [
+        ("Arab Saudi", "Arab Saudi", "Saudi Arabia"),
+        ("saudi arabia", "Arab Saudi", "Saudi Arabia"),
+        ("Hong Kong", "Hong Kong", "Hong Kong"),
+        ("Korea Selatan", "Korea Selatan", "South Korea"),
+        ("Singapore", "Singapura", "Singapore"),
+        ("UEA", "Uni Emirat Arab", "United Arab Emirates"),
+        ("Johor Bahru", "Johor Bahru", "Johor Bahru"),  # not a country: as typed
+        ("", "", ""),
+    ],
+)
+def test_country_worked_in_is_named_in_the_readers_language(typed, indonesian, english):
+    from marketplace.i18n import country_name
+
+    assert country_name(typed, "id") == indonesian
+    assert country_name(typed, "en") == english
+
+
+def test_shop_page_names_the_country_in_the_readers_language(client):
+    seller = _seller(country_abroad="Arab Saudi", years_abroad=8)
+    english = client.get(f"/shop/{seller.slug}?lang=en").get_data(as_text=True)
+    assert "Worked 8 years in Saudi Arabia" in english
+    indonesian = client.get(f"/shop/{seller.slug}?lang=id").get_data(as_text=True)
+    assert "Arab Saudi" in indonesian and "Saudi Arabia" not in indonesian
+
+
+@pytest.mark.parametrize(
+    ("lang", "bpd", "suggestion"),
+    [
+        ("id", "Bank Pembangunan Daerah (BPD) lain", "Arab Saudi"),
+        ("en", "Another regional development bank (BPD)", "Saudi Arabia"),
+    ],
+)
+def test_bank_and_country_choices_in_the_visitors_language(client, lang, bpd, suggestion):
+    seller = _seller()
+    _login_as(client, seller.owner)
+    page = client.get(f"/seller/shop?lang={lang}").get_data(as_text=True)
+    assert bpd in page
+    assert f'<option value="{suggestion}">' in page
+    assert 'list="countries-abroad"' in page
