@@ -935,3 +935,36 @@ def test_bank_and_country_choices_in_the_visitors_language(client, lang, bpd, su
     assert bpd in page
     assert f'<option value="{suggestion}">' in page
     assert 'list="countries-abroad"' in page
+
+
+def _module_texts(text) -> list[str]:
+    parts = [text.title, text.summary, text.task_help, str(text.intro_html)]
+    parts += [str(lesson.html) for lesson in text.lessons]
+    for q in text.quiz:
+        parts += [q.question, *q.choices, q.explain]
+    return parts
+
+
+def test_training_amounts_are_written_the_way_each_language_writes_money(app_ctx):
+    from sellers.training.content_loader import load_all
+
+    # Amounts after "Rp" and in diagram labels ("<text …>100.000</text>").
+    other_style = {
+        "en": re.compile(r"(?:Rp ?|>)\d{1,3}(?:\.\d{3})+\b"),
+        "id": re.compile(r"(?:Rp ?|>)\d{1,3}(?:,\d{3})+\b"),
+    }
+    english_amounts = 0
+    for module in load_all().values():
+        for lang, text in module.texts.items():
+            body = "\n".join(_module_texts(text))
+            assert other_style[lang].findall(body) == [], (module.slug, lang)
+            english_amounts += lang == "en" and body.count("Rp 25,000")
+    assert english_amounts > 0
+
+
+@pytest.mark.parametrize(("lang", "amount"), [("id", "Rp 25.000"), ("en", "Rp 25,000")])
+def test_pricing_quiz_shows_rupiah_in_the_visitors_format(client, lang, amount):
+    _login_as(client, _new_seller_user())
+    page = client.get(f"/learn/harga/quiz?lang={lang}").get_data(as_text=True)
+    assert amount in page
+    assert {"id": "Rp 25,000", "en": "Rp 25.000"}[lang] not in page
