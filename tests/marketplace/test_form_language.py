@@ -178,8 +178,10 @@ def wrong_language(html: str, lang: str) -> list[str]:
         found = [m.group(0) for m in ENGLISH_BUILTIN.finditer(text)]
         found += [p for p in ENGLISH_PHRASES if p in text]
         found += [m.group(0) for m in ENGLISH.finditer(text)]
+        found += re.findall(r"Rp ?\d{1,3}(?:,\d{3})+", text)  # rupiah written the English way
     else:
         found = [m.group(0) for m in INDONESIAN.finditer(text)]
+        found += re.findall(r"Rp ?\d{1,3}(?:\.\d{3})+", text)
     return found
 
 
@@ -191,6 +193,8 @@ def test_detectors_catch_each_language():
     assert "Field must be between 2 and 120 characters long." in wrong_language(english, "id")
     indonesian = '<html lang="en"><p class="error">Kolom ini wajib diisi.</p>'
     assert wrong_language(indonesian, "en") == ["Kolom", "wajib"]
+    assert wrong_language('<html lang="en"><p>Rp 25.000</p>', "en") == ["Rp 25.000"]
+    assert wrong_language('<html lang="id"><p>Rp 25,000</p>', "id") == ["Rp 25,000"]
     marked = '<html lang="en"><a lang="id" href="?lang=id">Bahasa Indonesia dan lain</a>'
     assert wrong_language(marked, "en") == []
 
@@ -968,3 +972,23 @@ def test_pricing_quiz_shows_rupiah_in_the_visitors_format(client, lang, amount):
     page = client.get(f"/learn/harga/quiz?lang={lang}").get_data(as_text=True)
     assert amount in page
     assert {"id": "Rp 25,000", "en": "Rp 25.000"}[lang] not in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("id", "Harga harus antara Rp 1.000 dan Rp 100.000.000."),
+        ("en", "The price must be between Rp 1,000 and Rp 100,000,000."),
+    ],
+)
+def test_price_range_message_formats_rupiah_for_the_visitor(client, lang, message):
+    from tests.factories import make_category
+
+    seller = _seller()
+    make_category()
+    _login_as(client, seller.owner)
+    token = _token(client, "/seller/products/new")
+    page = client.post(
+        f"/seller/products/new?lang={lang}", data={"csrf_token": token, "price": "10"}
+    ).get_data(as_text=True)
+    assert message in page
