@@ -88,7 +88,7 @@ class BankAccountChecks:
         bank = self.bank_name.data or ""
         if not bank and not field.data:
             return
-        if not bank:
+        if bank not in BANKS:  # none chosen, or a value the list never offered
             raise ValidationError(_l("Choose the bank of this account."))
         if not account_length_ok(bank, field.data or ""):
             raise ValidationError(

@@ -992,3 +992,59 @@ def test_price_range_message_formats_rupiah_for_the_visitor(client, lang, messag
         f"/seller/products/new?lang={lang}", data={"csrf_token": token, "price": "10"}
     ).get_data(as_text=True)
     assert message in page
+
+
+# --- every form class, including ones added after this test was written ---------------------
+
+
+def _all_form_classes() -> list[type]:
+    import importlib
+    import pkgutil
+
+    for package in ("marketplace", "catalog", "orders", "sellers"):
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if ".demo" not in info.name:
+                importlib.import_module(info.name)
+    found, todo = [], [FlaskForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.split(".")[0] in ("marketplace", "catalog", "orders", "sellers"):
+                found.append(sub)
+    return sorted(set(found), key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+def _errors_of(form_class, data: dict) -> list[str]:
+    form = form_class(meta={"csrf": False})
+    for field in form:
+        if getattr(field, "choices", ()) is None:
+            field.choices = []
+    form.validate()
+    messages = []
+    for errors in form.errors.values():
+        messages += [str(e) for e in errors]
+    return messages
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_form_class_validates_in_the_visitors_language(app_ctx, lang):
+    classes = _all_form_classes()
+    assert len(classes) >= 15
+    checked = 0
+    for form_class in classes:
+        names = [
+            name for name, _f in form_class(meta={"csrf": False}, formdata=None)._fields.items()
+        ]
+        for data in ({}, {name: value for name in names for value in ("abc" + LONG,)}):
+            from werkzeug.datastructures import MultiDict
+
+            with app_ctx.test_request_context(
+                f"/?lang={lang}", method="POST", data=MultiDict(data)
+            ):
+                app_ctx.preprocess_request()
+                messages = _errors_of(form_class, data)
+            text = "\n".join(messages)
+            assert wrong_language(f'<html lang="{lang}"><p>{text}</p>', lang) == [], form_class
+            checked += len(messages)
+    assert checked > 50
