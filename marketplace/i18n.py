@@ -6,9 +6,12 @@ so it survives navigation. Money is integer rupiah, formatted only here.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from marketplace.extensions import babel
@@ -42,8 +45,97 @@ def format_rupiah(amount: int | None, locale: str | None = None) -> str:
     return "Rp " + format_decimal(int(amount), format="#,##0", locale=loc)
 
 
+# Where purna PMI most often worked, first in the list of suggestions under the country field.
+ABROAD_COUNTRIES = ("MY", "HK", "TW", "SA", "SG", "KR", "JP", "AE", "BN", "QA", "KW", "OM")
+# Everyday names where CLDR's formal ones read oddly ("Hong Kong SAR China").
+_SHORT_NAMES = {"HK": {"id": "Hong Kong", "en": "Hong Kong"}, "MO": {"id": "Makau", "en": "Macau"}}
+# Spellings sellers type that CLDR does not list, in either language.
+_ALIASES = {
+    "saudi": "SA",
+    "uea": "AE",
+    "uae": "AE",
+    "emirat arab": "AE",
+    "dubai": "AE",
+    "korea": "KR",
+    "korsel": "KR",
+    "brunei": "BN",
+    "hongkong": "HK",
+    "singapur": "SG",
+    "amerika": "US",
+    "usa": "US",
+    "turkey": "TR",
+    "makao": "MO",
+}
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace(".", " ").split())
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for lang in ("id", "en"):
+        for code, name in Locale.parse(lang).territories.items():
+            if len(code) == 2 and code.isalpha():  # countries, not continents ("001")
+                codes[_fold(name)] = code
+    for code, names in _SHORT_NAMES.items():
+        codes.update({_fold(name): code for name in names.values()})
+    codes.update(_ALIASES)
+    return codes
+
+
+def _country(code: str, locale: str) -> str:
+    return _SHORT_NAMES.get(code, {}).get(locale) or Locale.parse(locale).territories[code]
+
+
+def country_name(text: str | None, locale: str | None = None) -> str:
+    """The country a seller typed, named in the reader's language ("Arab Saudi" in Indonesian,
+    "Saudi Arabia" in English). The field is free text, so what is not a known country name
+    (a city, a spelling of their own) is shown as written."""
+    code = _country_codes().get(_fold(text or ""))
+    if code is None:
+        return text or ""
+    return _country(code, locale or current_locale())
+
+
+def abroad_countries() -> list[str]:
+    """Suggestions for the "country where you worked" field, in the visitor's language."""
+    locale = current_locale()
+    return [_country(code, locale) for code in ABROAD_COUNTRIES]
+
+
+class FormTranslations:
+    """WTForms' own messages ("This field is required.", …) read from our catalogue.
+
+    WTForms ships no Indonesian catalogue, so on the default language every built-in message
+    would be English. Their Indonesian text lives in our ``messages.po`` beside the rest of
+    the interface. Looked up on each call, so the language is the one the request settled on.
+    """
+
+    def gettext(self, string: str) -> str:
+        return get_translations().gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ngettext(singular, plural, n)
+
+    # The names Flask-WTF calls on a request's translations object.
+    ugettext = gettext
+    ungettext = ngettext
+
+
+form_translations = FormTranslations()
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def _use_our_form_messages() -> None:
+        # Flask-WTF looks for a request's translations in ``request.wtforms_translations``
+        # before loading WTForms' own catalogues: every ``FlaskForm`` picks these up, including
+        # forms that do not know about this module.
+        request.wtforms_translations = form_translations
 
     @app.before_request
     def _remember_query_locale() -> None:

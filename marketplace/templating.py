@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Flask, request, url_for
 
 from marketplace import phones, regions, safe_text
-from marketplace.i18n import current_locale, format_rupiah
+from marketplace.i18n import abroad_countries, country_name, current_locale, format_rupiah
 
 IMAGE_PREFIX = "products"
 
@@ -77,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["region_name"] = regions.name
     app.jinja_env.filters["place_label"] = regions.place_label
     app.jinja_env.filters["wa_link"] = wa_link
+    app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.finalize = safe_text.finalize
@@ -84,6 +85,7 @@ def init_app(app: Flask) -> None:
     # Globals, not a context processor: imported macros see globals but not the context.
     app.jinja_env.globals.update(
         current_locale=current_locale,
+        abroad_countries=abroad_countries,
         image_src=image_src,
         image_srcset=image_srcset,
         display_height=display_height,

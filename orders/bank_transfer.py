@@ -24,7 +24,7 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
 from marketplace.media import private_storage
-from orders import emails, settlement
+from orders import emails, event_notes, settlement
 from orders.fulfilment import mail_after_commit
 from orders.models import Order, Payment, PaymentMethod
 from orders.states import InvalidTransition, OrderStatus, PaymentStatus
@@ -74,7 +74,9 @@ def upload_receipt(order: Order, data: bytes, filename: str) -> Payment:
     try:
         payment.receipt_key = name
         settlement.mark_processing(
-            order, payment, note=f"receipt uploaded: {(filename or '')[:100]}"
+            order,
+            payment,
+            note=event_notes.coded("receipt_uploaded", filename=(filename or "")[:100]),
         )
         db.session.commit()
     except BaseException:
@@ -122,7 +124,7 @@ def confirm_transfer(order: Order, admin, note: str = "") -> bool:
             payment,
             amount=order.total,
             actor_id=admin.id,
-            note=note or "bank transfer confirmed",
+            note=note or event_notes.coded("transfer_confirmed"),
         )
         if not settled:
             raise TransferError("already_paid", _l("This transfer was already confirmed."))

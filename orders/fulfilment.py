@@ -24,7 +24,7 @@ from marketplace.auth.models import utcnow
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
-from orders import notifications, settlement
+from orders import event_notes, notifications, settlement
 from orders.emails import order_url
 from orders.labels import COURIERS, FULFILMENT_STATUS
 from orders.models import Order, PaymentMethod, SellerOrder
@@ -306,7 +306,9 @@ def confirm_received(order: Order, buyer, part_id: int | None = None) -> int:
     try:
         with _use_case():
             for part in shipped:
-                settlement.deliver(part, actor_id=actor_id, note="received, confirmed by buyer")
+                settlement.deliver(
+                    part, actor_id=actor_id, note=event_notes.coded("received_by_buyer")
+                )
                 _mail_seller_delivered(order, part)
     except InvalidTransition:
         db.session.rollback()
@@ -351,7 +353,9 @@ def buyer_cancel(order: Order, buyer) -> None:
                     "cancelled while a transfer receipt was waiting to be checked: "
                     "if the money arrived, transfer it back",
                 )
-            settlement.cancel_order(order, actor_id=actor_id, reason="cancelled by the buyer")
+            settlement.cancel_order(
+                order, actor_id=actor_id, reason=event_notes.coded("cancelled_by_buyer")
+            )
             for part in paid_parts:
                 _mail_seller_part_cancelled(order, part, "", by_buyer=True)
     except InvalidTransition:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from catalog.models import Product
 from marketplace.auth.models import User, utcnow
 from marketplace.extensions import db
+from orders import event_notes
 from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
 from sellers.models import Seller
 
@@ -205,6 +206,11 @@ class OrderEvent(db.Model):
     order: Mapped[Order] = relationship(back_populates="events")
     # The shop's part this step belongs to (None for the order and its payment).
     seller_order: Mapped[SellerOrder | None] = relationship(lazy="joined")
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (see ``orders.event_notes``)."""
+        return event_notes.describe(self.note)
 
 
 class Payment(db.Model):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
-from orders import ledger
+from orders import event_notes, ledger
 from orders.checkout import give_back_stock
 from orders.models import AuditEvent, Order, Payment, PaymentMethod, SellerOrder
 from orders.states import (
@@ -173,7 +173,7 @@ def refund_amount(order: Order, payment: Payment, amount: int, key: str, actor_i
             actor_id,
             "refund.manual",
             order.number,
-            f"transfer Rp {amount} back to the buyer ({note})",
+            f"transfer Rp {amount} back to the buyer ({event_notes.describe(note)})",
         )
     payment.refunded_amount = min(payment.amount, payment.refunded_amount + amount)
     target = (
@@ -234,11 +234,18 @@ def cancel_order(order: Order, *, actor_id: int | None, reason: str) -> None:
 
 def expire(order: Order) -> None:
     """An unpaid order ran out of time: its stock goes back on sale."""
-    transition(order, OrderStatus.EXPIRED, machine="order", note="payment time ran out")
+    transition(
+        order, OrderStatus.EXPIRED, machine="order", note=event_notes.coded("payment_time_ran_out")
+    )
     released = []
     for part in order.seller_orders:
         if part.status == FulfilmentStatus.AWAITING_PAYMENT:
-            transition(part, FulfilmentStatus.CANCELLED, machine="fulfilment", note="expired")
+            transition(
+                part,
+                FulfilmentStatus.CANCELLED,
+                machine="fulfilment",
+                note=event_notes.coded("expired"),
+            )
             released.append(part)
     give_back_stock(released)
 
@@ -306,7 +313,7 @@ def complete_shipped(now: datetime | None = None) -> int:
         part = db.session.get(SellerOrder, part_id)
         if part is None or part.status != FulfilmentStatus.SHIPPED:
             return False
-        deliver(part, actor_id=None, note="completed automatically")
+        deliver(part, actor_id=None, note=event_notes.coded("completed_automatically"))
         return True
 
     return _each(ids, work)

@@ -6,9 +6,13 @@ number of digits each bank uses (as printed in its passbooks) before anything is
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
 from marketplace.text import is_digits
 
-BANKS: dict[str, tuple[str, tuple[int, ...]]] = {
+# Banks' own names stay as the banks write them; only words of ours are translated.
+BANKS: dict[str, tuple[str | LazyString, tuple[int, ...]]] = {
     "BRI": ("Bank Rakyat Indonesia (BRI)", (15,)),
     "BNI": ("Bank Negara Indonesia (BNI)", (10,)),
     "Mandiri": ("Bank Mandiri", (13,)),
@@ -16,7 +20,7 @@ BANKS: dict[str, tuple[str, tuple[int, ...]]] = {
     "BSI": ("Bank Syariah Indonesia (BSI)", (10,)),
     "BTN": ("Bank Tabungan Negara (BTN)", (16,)),
     "NTB Syariah": ("Bank NTB Syariah", (13,)),
-    "BPD": ("Bank Pembangunan Daerah (BPD) lain", tuple(range(9, 17))),
+    "BPD": (_l("Another regional development bank (BPD)"), tuple(range(9, 17))),
 }
 
 

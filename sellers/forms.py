@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
@@ -28,6 +29,7 @@ from wtforms.validators import (
 
 from marketplace import phones
 from marketplace.forms import RegionPickerMixin, RupiahField, WholeNumberField
+from marketplace.i18n import format_rupiah
 from marketplace.text import is_digits
 from sellers.banks import BANKS, account_length_ok, expected_lengths
 from sellers.models import STORY_MIN_LENGTH
@@ -86,7 +88,7 @@ class BankAccountChecks:
         bank = self.bank_name.data or ""
         if not bank and not field.data:
             return
-        if not bank:
+        if bank not in BANKS:  # none chosen, or a value the list never offered
             raise ValidationError(_l("Choose the bank of this account."))
         if not account_length_ok(bank, field.data or ""):
             raise ValidationError(
@@ -255,7 +257,11 @@ class ProductForm(FlaskForm):
             NumberRange(
                 min=1000,
                 max=100_000_000,
-                message=_l("The price must be between Rp 1.000 and Rp 100.000.000."),
+                message=_l(
+                    "The price must be between %(min)s and %(max)s.",
+                    min=LazyString(format_rupiah, 1000),
+                    max=LazyString(format_rupiah, 100_000_000),
+                ),
             ),
         ],
     )

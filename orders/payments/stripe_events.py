@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
 from marketplace.request_hygiene import MAX_ID
-from orders import settlement
+from orders import event_notes, settlement
 from orders.models import Order, Payment, PaymentEvent, PaymentMethod
 from orders.payments.base import PaymentError
 from orders.states import (
@@ -216,13 +216,15 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
             payment,
             PaymentStatus.FAILED,
             machine="payment",
-            note=f"{note}: checkout session expired unpaid",
+            note=event_notes.coded("card_session_expired", ref=session_id),
         )
         return ABANDONED
     if outcome == "failed":
         if payment.status not in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING):
             return STALE
-        settlement.mark_failed(order, payment, note=f"{note}: delayed payment failed")
+        settlement.mark_failed(
+            order, payment, note=event_notes.coded("card_payment_failed", ref=session_id)
+        )
         return FAILED
     if not _amount_matches(order, session):
         settlement.audit(
@@ -238,7 +240,9 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
             return ALREADY_PROCESSING
         if payment.status != PaymentStatus.UNPAID:
             return STALE
-        settlement.mark_processing(order, payment, note=f"{note}: payment clearing")
+        settlement.mark_processing(
+            order, payment, note=event_notes.coded("card_payment_clearing", ref=session_id)
+        )
         return PROCESSING
     if payment.status == PaymentStatus.PAID:
         return ALREADY_PAID
@@ -322,7 +326,7 @@ def _on_charge_refunded(event_type: str, charge: dict) -> str:
     target = (
         PaymentStatus.REFUNDED if refunded >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
     )
-    note = f"stripe {charge.get('id', '')}: Rp {refunded} refunded in total"
+    note = event_notes.coded("card_refunded", ref=charge.get("id", ""), amount=refunded)
     payment.refunded_amount = refunded
     transition(payment, target, machine="payment", note=note)
     if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):

@@ -27,6 +27,7 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from marketplace.i18n import format_rupiah
 from marketplace.text import slugify
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -37,6 +38,9 @@ LESSON_HEADING = re.compile(r"^##[ \t]+(?P<title>.+?)[ \t#]*$")
 FENCE = re.compile(r"^[ \t]*(```|~~~)")
 REQUIRED_KEYS = ("slug", "order", "title", "summary", "task", "task_title", "task_help")
 # Ids the page itself uses; a lesson heading that slugifies to one of them gets a suffix.
+# An amount as authors write it, "Rp 25.000" (or "Rp 25,000", "Rp 750"); never followed by more
+# digits, so "Rp 2.5" or a phone number are left alone.
+RUPIAH = re.compile(r"\bRp ?(\d{1,3}(?:[.,]\d{3})+|\d+)(?![.,]?\d)")
 RESERVED_IDS = frozenset({"main", "q", "toc", "task", "quiz", "lang-label", "lessons"})
 
 # --- sanitising -------------------------------------------------------------------------------
@@ -326,7 +330,8 @@ def _load(directory: str, signature: tuple) -> dict[str, Module]:
         lang = match.group("lang")
         if common["slug"] != match.group("slug"):
             raise ContentError(f"{name}: slug {common['slug']!r} does not match the file name")
-        files.setdefault(common["slug"], {})[lang] = (common, replace(text, lang=lang))
+        text = _money_in(replace(text, lang=lang))
+        files.setdefault(common["slug"], {})[lang] = (common, text)
     loaded: dict[str, Module] = {}
     for slug, by_lang in files.items():
         canonical = by_lang.get(DEFAULT_LANGUAGE) or next(iter(by_lang.values()))
@@ -338,6 +343,39 @@ def _load(directory: str, signature: tuple) -> dict[str, Module]:
             texts={lang: text for lang, (_, text) in by_lang.items()},
         )
     return dict(sorted(loaded.items(), key=lambda item: (item[1].order, item[0])))
+
+
+def _money_in(text: ModuleText) -> ModuleText:
+    """Every rupiah amount written the way the file's language writes money: "Rp 25,000" in an
+    English lesson, quiz and diagram, "Rp 25.000" in an Indonesian one, through the same
+    formatter as prices on the rest of the site."""
+
+    def fix(value):
+        shown = RUPIAH.sub(
+            lambda m: format_rupiah(int(re.sub(r"[.,]", "", m.group(1))), text.lang), str(value)
+        )
+        if isinstance(value, Markup):  # sanitised HTML in which only digits and separators changed
+            return Markup(shown)  # noqa: S704
+        return shown
+
+    return replace(
+        text,
+        title=fix(text.title),
+        summary=fix(text.summary),
+        task_title=fix(text.task_title),
+        task_help=fix(text.task_help),
+        intro_html=fix(text.intro_html),
+        lessons=tuple(replace(lesson, html=fix(lesson.html)) for lesson in text.lessons),
+        quiz=tuple(
+            replace(
+                q,
+                question=fix(q.question),
+                choices=tuple(fix(c) for c in q.choices),
+                explain=fix(q.explain),
+            )
+            for q in text.quiz
+        ),
+    )
 
 
 def content_dir() -> Path:

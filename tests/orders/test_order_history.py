@@ -70,11 +70,11 @@ def test_upload_and_confirm_write_one_row_each(app_ctx, private_root, mails, adm
         }
     )
     notes = db.session.scalars(
-        select(OrderEvent.note).where(
+        select(OrderEvent).where(
             OrderEvent.order_id == order.id, OrderEvent.to_status == "processing"
         )
     ).all()
-    assert notes == ["receipt uploaded: struk.jpg"]
+    assert [e.note_text for e in notes] == ["bukti transfer diunggah: struk.jpg"]
 
 
 def test_reject_writes_one_row(app_ctx, private_root, mails, admin):
