@@ -16,6 +16,7 @@ import pytest
 
 from marketplace.demo.loader import DEMO_ADMIN, DEMO_BUYER, demo_password
 from tests.e2e.conftest import CHROMIUM, require_or_skip, serve_demo
+from tests.e2e.test_enhancement import UNSENDABLE_FORMS
 
 SELLER_EMAIL = "siti.aminah@demo.migrantmart.id"
 LONG_TITLE = "GulaSemutArenOrganikSesaotLombokTimurKemasanHematUntukWarungDanKedai"
@@ -128,7 +129,8 @@ def _page_key(url: str) -> str | None:
 
 
 def _crawl(page, base: str, starts: list[str], seen: set[str]) -> dict[str, list[str]]:
-    """Visits pages reachable by links from ``starts``; returns the ones that scroll sideways."""
+    """Visits pages reachable by links from ``starts``; returns the ones that scroll sideways
+    (or that have a form JavaScript left without a visible way to send it)."""
     queue = deque(base + s for s in starts)
     overflowing: dict[str, list[str]] = {}
     visited = 0
@@ -145,6 +147,8 @@ def _crawl(page, base: str, starts: list[str], seen: set[str]) -> dict[str, list
         assert page.evaluate("window.innerWidth") == 320
         if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
             overflowing[key] = page.evaluate(OVERFLOWING)
+        if unsendable := page.evaluate(UNSENDABLE_FORMS):
+            overflowing[key] = ["forms without a visible button:", *unsendable]
         for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
             if href.startswith(base):
                 queue.append(href.split("#")[0])
