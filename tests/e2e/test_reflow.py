@@ -155,6 +155,35 @@ def _crawl(page, base: str, starts: list[str], seen: set[str]) -> dict[str, list
     return overflowing
 
 
+def _checkout_with_the_long_product(page, base: str) -> dict[str, list[str]]:
+    """The two checkout steps (reached by posting forms, so no link leads there)."""
+    found = {}
+    page.goto(f"{base}/p/{LONG_SLUG}")
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url(re.compile(r"/cart$"))
+    page.get_by_role("link", name="Checkout").click()
+    page.get_by_label("Recipient name").fill(LONG_WORD)
+    page.get_by_label("Mobile / WhatsApp number").fill("0812 3456 7890")
+    page.get_by_label("Province").select_option("32")
+    page.get_by_label("Regency / city").select_option("32.73")
+    page.get_by_label("District (kecamatan)").select_option("32.73.01")
+    page.get_by_label("Village (desa / kelurahan)").select_option("32.73.01.1001")
+    page.get_by_label("Street, house number, landmarks").fill(f"Jl. {LONG_WORD} No. 5")
+    page.get_by_label("Postal code").fill("4015")  # one digit short: the errors show too
+    page.get_by_role("button", name="Continue to shipping").click()
+    page.wait_for_load_state("load")
+    assert page.locator(".error").count() >= 1
+    if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+        found["/checkout (address, with errors)"] = page.evaluate(OVERFLOWING)
+    page.get_by_label("Postal code").fill("40152")
+    page.get_by_role("button", name="Continue to shipping").click()
+    page.wait_for_url(re.compile(r"step=shipping"))
+    assert page.get_by_text(LONG_TITLE).count() >= 1
+    if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+        found["/checkout (shipping)"] = page.evaluate(OVERFLOWING)
+    return found
+
+
 def test_no_page_scrolls_sideways_at_320_px(browser, reflow_server):
     base = reflow_server
     seen: set[str] = set()
@@ -170,6 +199,8 @@ def test_no_page_scrolls_sideways_at_320_px(browser, reflow_server):
         page = context.new_page()
         if email:
             _login(page, base, email)
+            if email == DEMO_BUYER[0]:
+                overflowing.update(_checkout_with_the_long_product(page, base))
             page.goto(base + "/?lang=id")
             seen.discard("/")
         overflowing.update(_crawl(page, base, starts, seen))
