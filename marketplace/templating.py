@@ -7,7 +7,13 @@ from urllib.parse import urlencode
 from flask import Flask, request, url_for
 
 from marketplace import phones, regions, safe_text
-from marketplace.i18n import abroad_countries, country_name, current_locale, format_rupiah
+from marketplace.i18n import (
+    abroad_countries,
+    country_name,
+    current_locale,
+    format_rupiah,
+    format_when,
+)
 
 IMAGE_PREFIX = "products"
 
@@ -45,17 +51,16 @@ def language_url(lang: str) -> str:
     return f"{request.path}?{urlencode({**args, 'lang': lang})}"
 
 
-def _format_datetime(value) -> str:
-    """Local time in Jakarta, the way the visitor's language writes it ("23 Nov 2026 14.05")."""
-    from flask_babel import format_datetime
+def _format_datetime(value, region_code: str | None = None, long: bool = False) -> str:
+    """``{{ order.created_at|datetime(order.province_code) }}``: the time in the zone of the
+    reader's place (a shop's province on seller pages, the shipping province on a buyer's
+    order), labelled WIB / WITA / WIT; WIB without a place."""
+    return format_when(value, region_code, long=long)
 
-    return format_datetime(value, "medium") if value else ""
 
-
-def _format_date(value) -> str:
-    from flask_babel import format_date
-
-    return format_date(value, "medium") if value else ""
+def _format_date(value, region_code: str | None = None, long: bool = False) -> str:
+    """The day alone, in the same zone (a late-evening UTC time is already tomorrow in WITA)."""
+    return format_when(value, region_code, with_time=False, long=long)
 
 
 def wa_link(number: str | None, text: str = "") -> str:

@@ -8,6 +8,30 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
+  // Checkout: choosing another courier shows the new total at once (without JS the buyer
+  // presses "Update total"). The expected total sent with the order follows what is shown, so
+  // the server still refuses an amount the buyer has not seen.
+  document.querySelectorAll("form[data-checkout-total]").forEach(function (form) {
+    var number = new Intl.NumberFormat(document.documentElement.lang || "id", { maximumFractionDigits: 0 });
+    var rupiah = function (amount) { return "Rp " + number.format(amount); };
+    var shippingOut = form.querySelector("[data-shipping-total]");
+    var totalOut = form.querySelector("[data-total]");
+    var expected = form.querySelector("input[name=expected_total]");
+    function update() {
+      var shipping = 0;
+      form.querySelectorAll("input[data-cost]:checked").forEach(function (radio) {
+        shipping += parseInt(radio.dataset.cost, 10);
+      });
+      var total = parseInt(form.dataset.checkoutTotal, 10) + shipping;
+      shippingOut.textContent = rupiah(shipping);
+      totalOut.textContent = rupiah(total);
+      expected.value = String(total);
+    }
+    form.querySelectorAll("input[data-cost]").forEach(function (radio) {
+      radio.addEventListener("change", update);
+    });
+  });
+
   // Region pickers: choosing a level loads the next one from /regions/<code>.
   document.querySelectorAll("[data-region-picker]").forEach(function (picker) {
     var selects = Array.prototype.slice.call(picker.querySelectorAll("select[data-level]"));

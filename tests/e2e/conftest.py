@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,16 +66,15 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60
     raise RuntimeError("the live server did not become healthy in time")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+@contextmanager
+def serve_demo(base: Path, prepare: Callable[[], None] | None = None) -> Iterator[str]:
     """The demo store served by gunicorn in its own process, as in production.
 
-    The database and demo data are prepared here; the server process reads the same settings
-    from its environment. A separate process also keeps the server's socket handling (a browser
-    dropping a connection mid-response) out of this test process.
+    The database and demo data are prepared here (``prepare`` adds a test's own rows before the
+    server starts); the server process reads the same settings from its environment. A separate
+    process also keeps the server's socket handling (a browser dropping a connection
+    mid-response) out of this test process.
     """
-    require_or_skip(Path(CHROMIUM).exists(), f"browser tests need Chromium at {CHROMIUM}")
-    base = tmp_path_factory.mktemp("live")
     settings = {
         "DATABASE_URL": f"sqlite:///{base / 'live.sqlite'}",
         "MEDIA_ROOT": str(base / "media"),
@@ -95,6 +96,8 @@ def live_server(tmp_path_factory):
         from marketplace.demo.loader import load
 
         load(product_limit=16)
+        if prepare is not None:
+            prepare()
         db.session.remove()
         db.engine.dispose()
     port = _free_port()
@@ -128,6 +131,13 @@ def live_server(tmp_path_factory):
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    require_or_skip(Path(CHROMIUM).exists(), f"browser tests need Chromium at {CHROMIUM}")
+    with serve_demo(tmp_path_factory.mktemp("live")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
