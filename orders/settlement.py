@@ -196,6 +196,41 @@ def refund_amount(order: Order, payment: Payment, amount: int, key: str, actor_i
             recorded = True
 
 
+HOLDABLE = {FulfilmentStatus.NEW, FulfilmentStatus.PACKED}
+
+
+def credited_parts(order: Order) -> list[SellerOrder]:
+    """Parts whose sale was credited to a seller and not taken back by a cancellation."""
+    return [
+        p
+        for p in order.seller_orders
+        if p.status not in (FulfilmentStatus.AWAITING_PAYMENT, FulfilmentStatus.CANCELLED)
+    ]
+
+
+def hold_for_refund(order: Order, payment: Payment, amount: int, note: str) -> int | None:
+    """Money went back outside the platform: stop the shipping and ask an admin what it was for.
+
+    The provider does not say which shop the refund was for, so every part not yet shipped goes
+    on hold (the seller can neither pack nor ship it) and the amount waits on the payment for
+    an admin to settle. Returns how many parts were held, or None when no seller was credited
+    for this order (e.g. money that arrived after it expired): nothing then needs deciding.
+    """
+    parts = credited_parts(order)
+    if not parts:
+        return None
+    payment.refund_to_review = payment.refund_to_review + amount
+    held = 0
+    for part in parts:
+        if FulfilmentStatus(part.status) in HOLDABLE:
+            transition(part, FulfilmentStatus.ON_HOLD, machine="fulfilment", note=note)
+            held += 1
+    from orders import emails
+
+    emails.refund_needs_review(order, amount)
+    return held
+
+
 def cancel_part(
     part: SellerOrder, *, actor_id: int | None, reason: str, restock: bool = True
 ) -> None:
