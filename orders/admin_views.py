@@ -110,6 +110,7 @@ def _render_payments(failed=None, status: int = 200):
             "admin/payments.html",
             rows=rows,
             refunds=review.pending(),
+            parked=review.parked_events(),
             review_form=EmptyForm(formdata=None),
             order_labels=ORDER_STATUS,
             payment_labels=PAYMENT_STATUS,
@@ -207,11 +208,21 @@ def _settle_refund(payment_id: int, decide, done_message):
         return redirect(url_for(".payments"), 303)
     number = payment.order.number
     try:
-        parts = decide(payment, current_user)
+        outcome = decide(payment, current_user)
     except review.ReviewError as exc:
         flash(str(exc.message), "error")
     else:
+        parts, owed = outcome
         flash(done_message(number, parts), "success")
+        if owed:
+            flash(
+                _(
+                    "The buyer paid %(amount)s more for the cancelled parts than was refunded: "
+                    "refund it in Stripe.",
+                    amount=format_rupiah(owed),
+                ),
+                "error",
+            )
     return redirect(url_for(".payments"), 303)
 
 

@@ -265,14 +265,20 @@ def settle_refund_by_cancelling(order: Order, payment: Payment, actor_id: int) -
     give_back_stock(held)
     payment.refund_to_review = 0
     _close_if_done(order, actor_id)
+    owed = held_refund_shortfall(held, amount)
     audit(
         actor_id,
         "refund.review.cancel",
         order.number,
         f"Rp {amount} refunded in Stripe: {len(held)} part(s) cancelled, stock returned, "
-        "sellers debited",
+        "sellers debited" + (f"; Rp {owed} of them still to refund to the buyer" if owed else ""),
     )
     return held
+
+
+def held_refund_shortfall(parts: list[SellerOrder], refunded: int) -> int:
+    """What the buyer paid for ``parts`` beyond the ``refunded`` amount (0 when covered)."""
+    return max(0, sum(p.total for p in parts) - refunded)
 
 
 def settle_refund_as_partial(order: Order, payment: Payment, actor_id: int) -> list[SellerOrder]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from orders import notifications, settlement
-from orders.models import Order, Payment
+from orders.models import Order, Payment, PaymentEvent
 from orders.states import InvalidTransition
 
 
@@ -38,6 +38,22 @@ def pending() -> list[Payment]:
             .where(Payment.refund_to_review > 0)
             .options(selectinload(Payment.order).selectinload(Order.seller_orders))
             .order_by(Payment.updated_at, Payment.id)
+        )
+    )
+
+
+def parked_events(limit: int = 50) -> list[PaymentEvent]:
+    """Provider events still waiting for their payment (oldest first), for the admin to see.
+
+    They apply themselves once the payment settles or ``payments reconcile`` runs; one that
+    waits for days belongs to a payment this marketplace never took.
+    """
+    return list(
+        db.session.scalars(
+            select(PaymentEvent)
+            .where(PaymentEvent.processed_at.is_(None), PaymentEvent.result == "parked")
+            .order_by(PaymentEvent.received_at, PaymentEvent.id)
+            .limit(limit)
         )
     )
 
@@ -75,12 +91,18 @@ def _mail_sellers(order: Order, parts, *, cancelled: bool) -> None:
         notifications.after_commit(notifications.send_mail, owner.email, subject, body)
 
 
-def cancel_and_debit(payment: Payment, admin) -> int:
-    """The refund was for the held parts: cancel them; returns how many were cancelled."""
+def cancel_and_debit(payment: Payment, admin) -> tuple[int, int]:
+    """The refund was for the held parts: cancel them.
+
+    Returns how many parts were cancelled and how much of what the buyer paid for them was not
+    refunded in Stripe (for the admin to refund there: the marketplace sends nothing twice).
+    """
     try:
         _locked(payment)
         order = payment.order
+        refunded = payment.refund_to_review
         parts = settlement.settle_refund_by_cancelling(order, payment, admin.id)
+        owed = settlement.held_refund_shortfall(parts, refunded)
         _mail_sellers(order, parts, cancelled=True)
         db.session.commit()
     except InvalidTransition:
@@ -92,11 +114,14 @@ def cancel_and_debit(payment: Payment, admin) -> int:
     except BaseException:
         db.session.rollback()
         raise
-    return len(parts)
+    return len(parts), owed
 
 
-def record_partial(payment: Payment, admin) -> int:
-    """The refund was partial: debit the sellers by the amount and release the held parts."""
+def record_partial(payment: Payment, admin) -> tuple[int, int]:
+    """The refund was partial: debit the sellers by the amount and release the held parts.
+
+    Returns how many parts were released, and 0 owed (the shape ``cancel_and_debit`` answers).
+    """
     try:
         _locked(payment)
         order = payment.order
@@ -115,4 +140,4 @@ def record_partial(payment: Payment, admin) -> int:
     except BaseException:
         db.session.rollback()
         raise
-    return len(parts)
+    return len(parts), 0

@@ -309,22 +309,28 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
 
 
 def _apply_and_commit(session: dict, *, order_id: int | None = None) -> str:
-    """One session, one transaction (the return page and reconciliation, which have no event)."""
-    try:
-        if order_id is not None:
-            payment = _locate_session(session).payment
-            if payment is None or payment.order_id != order_id:
-                db.session.rollback()
-                return UNKNOWN_PAYMENT
-        result = apply_session(session)
-    except InvalidTransition:
-        db.session.rollback()
-        return STALE
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
+    """One session, one transaction (the return page and reconciliation, which have no event).
+
+    A lost compare-and-set is retried once on fresh rows, as for events.
+    """
+    for attempt in range(2):
+        try:
+            if order_id is not None:
+                payment = _locate_session(session).payment
+                if payment is None or payment.order_id != order_id:
+                    db.session.rollback()
+                    return UNKNOWN_PAYMENT
+            result = apply_session(session)
+            db.session.commit()
+            return result
+        except (InvalidTransition, IntegrityError):
+            db.session.rollback()
+            if attempt:
+                return STALE
+        except Exception:
+            db.session.rollback()
+            raise
+    return STALE  # not reached: the loop returns on its second pass
 
 
 # --- refunds -------------------------------------------------------------------------------
@@ -364,7 +370,7 @@ def _on_charge_refunded(event_type: str, charge: dict) -> str:
     order = payment.order
     if str(charge.get("currency") or "").lower() != CURRENCY:
         return AMOUNT_MISMATCH
-    refunded = min(payment.amount, _int(charge.get("amount_refunded") or 0) // MINOR_UNITS)
+    refunded = min(payment.amount, (_int(charge.get("amount_refunded")) or 0) // MINOR_UNITS)
     if refunded <= payment.refunded_amount:
         return ALREADY_RECORDED
     if payment.status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):

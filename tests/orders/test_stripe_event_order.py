@@ -13,10 +13,13 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from marketplace.auth.models import Role
 from marketplace.extensions import db
 from orders.models import Order, Payment, PaymentEvent
 from orders.payments import stripe_events
 from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
+from tests.conftest import login
+from tests.factories import make_user
 from tests.orders import test_stripe as base
 from tests.orders.test_stripe import (
     audits,
@@ -288,3 +291,19 @@ def test_concurrent_events_for_an_unbound_payment_pay_once(stripe_app, fake_stri
     assert len(ledger_kinds(order)) == 4  # one sale and one commission per shop, once
     assert all(done for _, _, done in event_rows())
     assert count(PaymentEvent) == 4
+
+
+def test_admins_see_events_waiting_for_their_payment(client, stripe_app, fake_stripe):
+    order = stripe_order()
+    session_id = start(order)
+    fake_stripe.complete(session_id)
+    event = fake_stripe.event(
+        "charge.refunded", fake_stripe.charge(session_id, amount_refunded=100)
+    )
+    post_event(client, event)
+    login(client, make_user(email="admin@example.id", roles=(Role.ADMIN,)).email)
+
+    page = client.get("/admin/payments").get_data(as_text=True)
+
+    assert "Event Stripe yang menunggu pembayarannya" in page
+    assert event["id"] in page

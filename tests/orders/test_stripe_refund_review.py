@@ -223,3 +223,19 @@ def test_refund_settling_is_for_admins_with_a_valid_form(client, stripe_app, fak
     assert fresh(Payment, payment_id).refund_to_review == 10000
     settled = select(AuditEvent.id).where(AuditEvent.action.like("refund.review%"))
     assert db.session.scalar(settled) is None
+
+
+def test_cancelling_after_a_smaller_refund_says_what_the_buyer_is_still_owed(
+    client, stripe_app, fake_stripe, admin
+):
+    order, session_id = paid_order(client, fake_stripe)
+    dashboard_refund(client, fake_stripe, order, session_id, 10000)
+    login(client, admin.email)
+
+    _admin_post(client, f"/admin/payments/{order.payments[0].id}/refund/cancel")
+
+    page = client.get("/admin/payments").get_data(as_text=True)
+    assert "lebih banyak untuk bagian yang dibatalkan" in page
+    [audit] = audits("refund.review.cancel")
+    assert f"Rp {order.total - 10000} of them still to refund" in audit.detail
+    assert fake_stripe.calls("POST", "/v1/refunds") == []
