@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from marketplace.auth.models import Role
 from marketplace.extensions import db
+from orders import settlement
 from orders.models import Order, Payment, PaymentEvent
 from orders.payments import stripe_events
-from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
+from orders.states import FulfilmentStatus, InvalidTransition, OrderStatus, PaymentStatus
 from tests.conftest import login
 from tests.factories import make_user
 from tests.orders import test_stripe as base
@@ -307,3 +308,52 @@ def test_admins_see_events_waiting_for_their_payment(client, stripe_app, fake_st
 
     assert "Event Stripe yang menunggu pembayarannya" in page
     assert event["id"] in page
+
+
+def test_a_parked_refund_redelivered_while_its_payment_settles_counts_once(
+    client, stripe_app, fake_stripe
+):
+    order = stripe_order()
+    session_id = start(order)
+    session = fake_stripe.complete(session_id)
+    refund = fake_stripe.event(
+        "charge.refunded", fake_stripe.charge(session_id, amount_refunded=order.total * 100)
+    )
+    assert post_event(client, refund).get_json() == {"result": "parked"}
+    db.session.commit()
+
+    results = _deliver_together(
+        stripe_app,
+        [fake_stripe.event("checkout.session.completed", session), refund, refund],
+    )
+
+    assert results["paid"] == 1, results
+    assert set(results) <= {"paid", "refunded", "parked", "duplicate"}, results
+    order = fresh(Order, order.id)
+    payment = order.payments[0]
+    assert (payment.status, payment.refunded_amount) == (PaymentStatus.REFUNDED, order.total)
+    assert payment.refund_to_review == order.total  # not counted twice
+    assert len(audits("refund.provider")) == 1
+    assert event_rows() == [
+        ("charge.refunded", "refunded", True),
+        ("checkout.session.completed", "paid", True),
+    ]
+
+
+def test_the_return_page_retries_a_lost_race(stripe_app, fake_stripe, monkeypatch):
+    order = stripe_order()
+    session_id = start(order)
+    fake_stripe.complete(session_id)
+    real_settle = settlement.settle_paid
+    lost = []
+
+    def lose_once(*args, **kwargs):
+        if not lost:
+            lost.append(True)
+            raise InvalidTransition("changed meanwhile")
+        return real_settle(*args, **kwargs)
+
+    monkeypatch.setattr(settlement, "settle_paid", lose_once)
+
+    assert stripe_events.fulfil_from_return(session_id, order) == "paid"
+    assert fresh(Order, order.id).status == OrderStatus.PAID
