@@ -5,8 +5,12 @@ buyer coming back from Stripe's page (``fulfil_from_return``, so they see "paid"
 webhook lands) and the ``payments reconcile`` command (for deliveries that never came). Each
 road is idempotent on its own terms:
 
-* every event id is recorded once in ``PaymentEvent``, in the same transaction as its effects, so
-  a redelivery is answered "duplicate" and changes nothing;
+* every event id is recorded once in ``PaymentEvent``; its "processed" mark is a compare-and-set
+  committed with its effects, so a redelivery is answered "duplicate" and changes nothing, and
+  of two workers applying one event only one keeps its effects;
+* an event that cannot be applied yet (a refund for a payment not settled here) is parked, not
+  finalised: settling the payment applies it, as do a redelivery and ``payments reconcile``;
+* a session is checked against its order, payment and amount before anything is written;
 * every status change goes through ``orders.states.transition`` (compare-and-set), so a late or
   reordered signal can only fail to apply: it never moves an order or payment backwards. Such an
   event is still recorded, with the result "stale".
@@ -407,6 +411,8 @@ HANDLERS: dict[str, Callable[[str, dict], str]] = {
     "checkout.session.async_payment_succeeded": _on_session,
     "checkout.session.async_payment_failed": _on_session,
     "checkout.session.expired": _on_session,
+    # Cumulative, so safe to apply in any order and more than once. ``refund.created`` is left
+    # out on purpose: it carries one refund's amount, and counting both would count twice.
     "charge.refunded": _on_charge_refunded,
 }
 
