@@ -31,6 +31,7 @@ from orders import bank_transfer, fulfilment, payouts
 from orders.access import find_order
 from orders.labels import FULFILMENT_STATUS, ORDER_STATUS, PAYMENT_STATUS
 from orders.models import PaymentMethod
+from orders.payments import review
 from orders.states import OrderStatus
 from sellers.forms import EmptyForm
 
@@ -108,8 +109,12 @@ def _render_payments(failed=None, status: int = 200):
         render_template(
             "admin/payments.html",
             rows=rows,
+            refunds=review.pending(),
+            parked=review.parked_events(),
+            review_form=EmptyForm(formdata=None),
             order_labels=ORDER_STATUS,
             payment_labels=PAYMENT_STATUS,
+            part_labels=FULFILMENT_STATUS,
         ),
         status,
     )
@@ -189,6 +194,63 @@ def reject_transfer(number: str):
     elif _csrf_failed(form):
         flash(_("The form expired. Please try again."), "error")
     return _render_payments((order.id, "reject", form), 400)
+
+
+# --- refunds made outside the platform ----------------------------------------------------
+
+
+def _settle_refund(payment_id: int, decide, done_message):
+    payment = review.get_payment(payment_id)
+    if payment is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for(".payments"), 303)
+    number = payment.order.number
+    try:
+        outcome = decide(payment, current_user)
+    except review.ReviewError as exc:
+        flash(str(exc.message), "error")
+    else:
+        parts, owed = outcome
+        flash(done_message(number, parts), "success")
+        if owed:
+            flash(
+                _(
+                    "The buyer paid %(amount)s more for the cancelled parts than was refunded: "
+                    "refund it in Stripe.",
+                    amount=format_rupiah(owed),
+                ),
+                "error",
+            )
+    return redirect(url_for(".payments"), 303)
+
+
+@bp.post("/payments/<int:payment_id>/refund/cancel")
+def refund_cancel(payment_id: int):
+    return _settle_refund(
+        payment_id,
+        review.cancel_and_debit,
+        lambda number, n: _(
+            "Order %(number)s: %(n)s part(s) cancelled, stock returned and sellers debited.",
+            number=number,
+            n=n,
+        ),
+    )
+
+
+@bp.post("/payments/<int:payment_id>/refund/partial")
+def refund_partial(payment_id: int):
+    return _settle_refund(
+        payment_id,
+        review.record_partial,
+        lambda number, n: _(
+            "Order %(number)s: partial refund recorded and debited from the sellers; "
+            "%(n)s part(s) released from hold.",
+            number=number,
+            n=n,
+        ),
+    )
 
 
 # --- orders ----------------------------------------------------------------------------------

@@ -50,7 +50,8 @@ def reconcile_command(since_hours: int) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"events: {report.events_seen} seen, {report.events_applied} applied, "
-        f"{report.events_duplicate} already recorded"
+        f"{report.events_duplicate} already recorded, "
+        f"{report.events_waiting} waiting for their payment"
     )
     click.echo(f"sessions: {report.sessions_checked} checked, {report.sessions_changed} changed")
     if report.errors:

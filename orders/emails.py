@@ -84,3 +84,57 @@ def join_orders_url(token: str) -> str:
         return url_for("orders.join_guest_orders", token=token, _external=True)
     except RuntimeError:
         return f"/account/orders/join/{token}"
+
+
+def _admin_url() -> str:
+    try:
+        return url_for("admin_orders.payments", _external=True)
+    except RuntimeError:
+        return "/admin/payments"
+
+
+def refund_needs_review(order: Order, amount: int) -> None:
+    """A refund made outside the platform: admins decide, sellers of held parts must wait.
+
+    Sellers are told too, since the "paid, please ship" mail they had may otherwise be acted on.
+    """
+    from sqlalchemy import select
+
+    from marketplace.auth.models import Role, User, UserRole
+    from marketplace.extensions import db
+    from orders.states import FulfilmentStatus
+
+    admins = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN.value, User.is_active_account.is_(True))
+        .order_by(User.id)
+    )
+    link = _admin_url()
+    for admin in admins:
+        with force_locale(admin.locale or "id"):
+            _send_later(
+                admin.email,
+                _("Refund to review for order %(number)s", number=order.number),
+                _(
+                    "%(amount)s of order %(number)s was refunded in Stripe, not through the "
+                    "marketplace. Its unshipped parts are on hold until you settle it:",
+                    amount=format_rupiah(amount),
+                    number=order.number,
+                )
+                + f"\n{link}",
+            )
+    for part in order.seller_orders:
+        if part.status != FulfilmentStatus.ON_HOLD:
+            continue
+        owner = part.seller.owner
+        with force_locale(owner.locale or "id"):
+            _send_later(
+                owner.email,
+                _("Order %(number)s is on hold", number=order.number),
+                _(
+                    "Please do not pack or ship order %(number)s for now: its payment is being "
+                    "checked. We will tell you when you may continue.",
+                    number=order.number,
+                ),
+            )

@@ -36,6 +36,7 @@ FULFILMENT_STATUS = {
     FulfilmentStatus.SHIPPED: _l("Shipped"),
     FulfilmentStatus.DELIVERED: _l("Delivered"),
     FulfilmentStatus.CANCELLED: _l("Cancelled"),
+    FulfilmentStatus.ON_HOLD: _l("On hold: payment being checked"),
 }
 
 LEDGER_KIND = {

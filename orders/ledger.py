@@ -47,8 +47,20 @@ def credit_sale(part: SellerOrder, order_number: str) -> None:
     )
 
 
+def _adjusted(part: SellerOrder) -> int:
+    """Rupiah already taken back from this part by a recorded partial refund."""
+    return -int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                LedgerEntry.seller_order_id == part.id, LedgerEntry.kind == LedgerKind.ADJUSTMENT
+            )
+        )
+    )
+
+
 def debit_refund(part: SellerOrder, order_number: str) -> None:
-    """Take back what this part had earned; nothing if it was never credited."""
+    """Take back what this part had earned (less any partial refund already taken back);
+    nothing if it was never credited."""
     if not _has(part, LedgerKind.SALE) or _has(part, LedgerKind.REFUND):
         return
     db.session.add(
@@ -56,8 +68,29 @@ def debit_refund(part: SellerOrder, order_number: str) -> None:
             seller_id=part.seller_id,
             seller_order_id=part.id,
             kind=LedgerKind.REFUND,
-            amount=-part.payout_amount,
+            amount=-max(0, part.payout_amount - _adjusted(part)),
             reference=order_number,
+        )
+    )
+
+
+def has_adjustment(part: SellerOrder) -> bool:
+    return _has(part, LedgerKind.ADJUSTMENT)
+
+
+def debit_partial_refund(part: SellerOrder, amount: int, reference: str) -> None:
+    """Take back part of a credited sale: money the buyer got back for this part.
+
+    One adjustment per part (the ledger's unique constraint): a second partial refund of the
+    same part is settled by cancelling it instead.
+    """
+    db.session.add(
+        LedgerEntry(
+            seller_id=part.seller_id,
+            seller_order_id=part.id,
+            kind=LedgerKind.ADJUSTMENT,
+            amount=-amount,
+            reference=reference[:120],
         )
     )
 

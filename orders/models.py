@@ -227,6 +227,9 @@ class Payment(db.Model):
     provider_payment_id: Mapped[str] = mapped_column(String(255), default="")  # PaymentIntent
     amount: Mapped[int] = mapped_column()
     refunded_amount: Mapped[int] = mapped_column(default=0)
+    # Rupiah refunded at the provider that the platform did not initiate (a refund in Stripe's
+    # dashboard) and that no admin has yet settled against the orders and the seller ledger.
+    refund_to_review: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.UNPAID.value)
     receipt_key: Mapped[str] = mapped_column(String(120), default="")  # private storage name
     note: Mapped[str] = mapped_column(String(300), default="")

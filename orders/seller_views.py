@@ -30,7 +30,7 @@ bp = Blueprint("seller_orders", __name__, url_prefix="/seller")
 
 # Tab name in the URL → the statuses it lists, and its label.
 TABS = {
-    "new": ([FulfilmentStatus.NEW], _l("To pack")),
+    "new": ([FulfilmentStatus.NEW, FulfilmentStatus.ON_HOLD], _l("To pack")),
     "packed": ([FulfilmentStatus.PACKED], _l("Packed")),
     "shipped": ([FulfilmentStatus.SHIPPED], _l("Shipped")),
     "done": ([FulfilmentStatus.DELIVERED], _l("Done")),

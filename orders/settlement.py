@@ -196,6 +196,125 @@ def refund_amount(order: Order, payment: Payment, amount: int, key: str, actor_i
             recorded = True
 
 
+HOLDABLE = {FulfilmentStatus.NEW, FulfilmentStatus.PACKED}
+
+
+def credited_parts(order: Order) -> list[SellerOrder]:
+    """Parts whose sale was credited to a seller and not taken back by a cancellation."""
+    return [
+        p
+        for p in order.seller_orders
+        if p.status not in (FulfilmentStatus.AWAITING_PAYMENT, FulfilmentStatus.CANCELLED)
+    ]
+
+
+def hold_for_refund(order: Order, payment: Payment, amount: int, note: str) -> int | None:
+    """Money went back outside the platform: stop the shipping and ask an admin what it was for.
+
+    The provider does not say which shop the refund was for, so every part not yet shipped goes
+    on hold (the seller can neither pack nor ship it) and the amount waits on the payment for
+    an admin to settle. Returns how many parts were held, or None when no seller was credited
+    for this order (e.g. money that arrived after it expired): nothing then needs deciding.
+    """
+    parts = credited_parts(order)
+    if not parts:
+        return None
+    payment.refund_to_review = payment.refund_to_review + amount
+    held = 0
+    for part in parts:
+        if FulfilmentStatus(part.status) in HOLDABLE:
+            transition(part, FulfilmentStatus.ON_HOLD, machine="fulfilment", note=note)
+            held += 1
+    from orders import emails
+
+    emails.refund_needs_review(order, amount)
+    return held
+
+
+def split_by_total(amount: int, parts: list[SellerOrder]) -> list[int]:
+    """``amount`` shared among ``parts`` in proportion to what each cost the buyer.
+
+    Whole rupiah: the rounding remainder goes one rupiah at a time to the first parts, so the
+    shares always add up to ``amount`` (when it does not exceed the parts' total).
+    """
+    whole = sum(p.total for p in parts)
+    if whole <= 0:
+        return [0 for _ in parts]
+    amount = min(amount, whole)
+    shares = [amount * p.total // whole for p in parts]
+    for i in range(amount - sum(shares)):
+        shares[i % len(shares)] += 1
+    return shares
+
+
+def settle_refund_by_cancelling(order: Order, payment: Payment, actor_id: int) -> list[SellerOrder]:
+    """The refund was for the held parts: cancel them, put their stock back, debit the sellers.
+
+    The money has already gone back through the provider, so no refund is sent again.
+    """
+    held = [p for p in order.seller_orders if p.status == FulfilmentStatus.ON_HOLD]
+    if not held:
+        raise InvalidTransition("no part on hold")
+    amount = payment.refund_to_review
+    note = f"refunded outside the platform (Rp {amount}): cancelled"
+    for part in held:
+        transition(
+            part, FulfilmentStatus.CANCELLED, machine="fulfilment", note=note, actor_id=actor_id
+        )
+        ledger.debit_refund(part, order.number)
+    give_back_stock(held)
+    payment.refund_to_review = 0
+    _close_if_done(order, actor_id)
+    owed = held_refund_shortfall(held, amount)
+    audit(
+        actor_id,
+        "refund.review.cancel",
+        order.number,
+        f"Rp {amount} refunded in Stripe: {len(held)} part(s) cancelled, stock returned, "
+        "sellers debited" + (f"; Rp {owed} of them still to refund to the buyer" if owed else ""),
+    )
+    return held
+
+
+def held_refund_shortfall(parts: list[SellerOrder], refunded: int) -> int:
+    """What the buyer paid for ``parts`` beyond the ``refunded`` amount (0 when covered)."""
+    return max(0, sum(p.total for p in parts) - refunded)
+
+
+def settle_refund_as_partial(order: Order, payment: Payment, actor_id: int) -> list[SellerOrder]:
+    """The refund was a partial one: debit it from the sellers and let the held parts go on.
+
+    The amount is shared among the credited parts in proportion to their totals, never more
+    than a part had earned.
+    """
+    parts = credited_parts(order)
+    if not parts or any(ledger.has_adjustment(p) for p in parts):
+        raise InvalidTransition("no credited part, or one already partly refunded")
+    amount = payment.refund_to_review
+    for part, share in zip(parts, split_by_total(amount, parts), strict=True):
+        share = min(share, part.payout_amount)
+        if share > 0:
+            ledger.debit_partial_refund(part, share, f"{order.number} refund")
+    released = [p for p in parts if p.status == FulfilmentStatus.ON_HOLD]
+    for part in released:
+        transition(
+            part,
+            FulfilmentStatus.NEW,
+            machine="fulfilment",
+            note=f"partial refund of Rp {amount} recorded: continue",
+            actor_id=actor_id,
+        )
+    payment.refund_to_review = 0
+    audit(
+        actor_id,
+        "refund.review.partial",
+        order.number,
+        f"Rp {amount} refunded in Stripe recorded as a partial refund: debited from "
+        f"{len(parts)} part(s), {len(released)} released from hold",
+    )
+    return released
+
+
 def cancel_part(
     part: SellerOrder, *, actor_id: int | None, reason: str, restock: bool = True
 ) -> None:

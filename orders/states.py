@@ -44,6 +44,9 @@ class FulfilmentStatus(enum.StrEnum):
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+    # Money went back to the buyer outside the platform (Stripe's dashboard): nothing may be
+    # packed or shipped until an admin decides what the refund was for.
+    ON_HOLD = "on_hold"
 
 
 ORDER_TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
@@ -69,8 +72,16 @@ FULFILMENT_TRANSITIONS: dict[FulfilmentStatus, set[FulfilmentStatus]] = {
         FulfilmentStatus.PACKED,
         FulfilmentStatus.SHIPPED,
         FulfilmentStatus.CANCELLED,
+        FulfilmentStatus.ON_HOLD,
     },
-    FulfilmentStatus.PACKED: {FulfilmentStatus.SHIPPED, FulfilmentStatus.CANCELLED},
+    FulfilmentStatus.PACKED: {
+        FulfilmentStatus.SHIPPED,
+        FulfilmentStatus.CANCELLED,
+        FulfilmentStatus.ON_HOLD,
+    },
+    # Released to "new" (never straight to packed or shipped): the seller's own buttons, which
+    # start from "new", stay the only way forward.
+    FulfilmentStatus.ON_HOLD: {FulfilmentStatus.NEW, FulfilmentStatus.CANCELLED},
     FulfilmentStatus.SHIPPED: {FulfilmentStatus.DELIVERED},
     FulfilmentStatus.DELIVERED: set(),
     FulfilmentStatus.CANCELLED: set(),

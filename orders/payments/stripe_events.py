@@ -5,8 +5,12 @@ buyer coming back from Stripe's page (``fulfil_from_return``, so they see "paid"
 webhook lands) and the ``payments reconcile`` command (for deliveries that never came). Each
 road is idempotent on its own terms:
 
-* every event id is recorded once in ``PaymentEvent``, in the same transaction as its effects, so
-  a redelivery is answered "duplicate" and changes nothing;
+* every event id is recorded once in ``PaymentEvent``; its "processed" mark is a compare-and-set
+  committed with its effects, so a redelivery is answered "duplicate" and changes nothing, and
+  of two workers applying one event only one keeps its effects;
+* an event that cannot be applied yet (a refund for a payment not settled here) is parked, not
+  finalised: settling the payment applies it, as do a redelivery and ``payments reconcile``;
+* a session is checked against its order, payment and amount before anything is written;
 * every status change goes through ``orders.states.transition`` (compare-and-set), so a late or
   reordered signal can only fail to apply: it never moves an order or payment backwards. Such an
   event is still recorded, with the result "stale".
@@ -24,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.auth.models import utcnow
@@ -60,6 +64,8 @@ REFUNDED = "refunded"
 ALREADY_RECORDED = "already_recorded"
 AMOUNT_MISMATCH = "amount_mismatch"
 UNKNOWN_PAYMENT = "unknown_payment"
+MISMATCH = "mismatch"  # the session names another order/payment/amount: refused, audited
+PARKED = "parked"  # cannot apply yet (its payment is not settled here): kept, retried later
 STALE = "stale"
 DUPLICATE = "duplicate"
 IGNORED = "ignored"
@@ -134,40 +140,63 @@ def _locked(statement):
     return db.session.scalar(statement.with_for_update().execution_options(populate_existing=True))
 
 
-def _locate_session(session: dict) -> tuple[Order, Payment] | tuple[None, None]:
-    """Our Payment for a Checkout Session, cross-checked against the order in its metadata."""
+@dataclass
+class _Located:
+    """Our rows for a Checkout Session, found without changing anything.
+
+    ``bind`` says the session id still has to be stored on the Payment; ``problem`` says why
+    the session must not touch these rows at all (it names another order or payment, or asks
+    for another amount), in which case nothing is written but an audit row.
+    """
+
+    order: Order | None = None
+    payment: Payment | None = None
+    bind: bool = False
+    problem: str = ""
+
+
+def _locate_session(session: dict) -> _Located:
+    """Our Payment for a Checkout Session, cross-checked against everything the session says.
+
+    Every check runs before any write: a session that names another order, another payment or
+    another amount must not bind itself to a Payment, or the real session would be refused
+    afterwards.
+    """
     session_id = str(session.get("id") or "")
+    if not session_id:
+        return _Located()
     metadata = _metadata(session)
-    payment = None
-    if session_id:
-        payment = _locked(
-            select(Payment).where(
-                Payment.provider == PROVIDER, Payment.provider_reference == session_id
-            )
+    payment = _locked(
+        select(Payment).where(
+            Payment.provider == PROVIDER, Payment.provider_reference == session_id
         )
+    )
+    bind = False
     if payment is None:
         # start() stored the session id but the request's commit was lost: the metadata, which
         # only we write and Stripe returns signed, still names the Payment.
         payment_id = _row_id(metadata.get("payment_id"))
         candidate = _locked(select(Payment).where(Payment.id == payment_id)) if payment_id else None
-        if (
-            candidate is not None
-            and candidate.provider == PROVIDER
-            and candidate.provider_reference is None
-            and session_id
-        ):
-            candidate.provider_reference = session_id
-            payment = candidate
-    if payment is None:
-        return None, None
+        if candidate is None or candidate.provider != PROVIDER:
+            return _Located()
+        if candidate.provider_reference not in (None, session_id):
+            return _Located(candidate.order, candidate, problem="bound to another session")
+        # Equal to ours: a concurrent delivery bound it while we waited for the row lock.
+        payment = candidate
+        bind = candidate.provider_reference is None
     order = payment.order
-    order_id = _row_id(metadata.get("order_id"))
-    if order_id is not None and order_id != order.id:
-        log.error(
-            "stripe session %s names order %s but belongs to %s", session_id, order_id, order.id
-        )
-        return None, None
-    return order, payment
+    named_order = _row_id(metadata.get("order_id"))
+    if (named_order is not None and named_order != order.id) or (bind and named_order is None):
+        return _Located(order, payment, problem=f"names order {metadata.get('order_id')!r}")
+    named_payment = _row_id(metadata.get("payment_id"))
+    if named_payment is not None and named_payment != payment.id:
+        return _Located(order, payment, problem=f"names payment {metadata.get('payment_id')!r}")
+    number = metadata.get("order_number")
+    if number is not None and str(number) != order.number:
+        return _Located(order, payment, problem=f"names order number {str(number)[:40]!r}")
+    if bind and not _amount_matches(order, session):
+        return _Located(order, payment, problem="amount or currency differ")
+    return _Located(order, payment, bind=bind)
 
 
 # --- applying a Checkout Session -----------------------------------------------------------
@@ -201,10 +230,22 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
 
     Raises ``InvalidTransition`` when someone else moved the rows first; callers roll back.
     """
-    order, payment = _locate_session(session)
+    found = _locate_session(session)
+    order, payment = found.order, found.payment
+    session_id = str(session.get("id") or "")
+    if found.problem:
+        log.error("stripe session %s refused: %s", session_id, found.problem)
+        settlement.audit(
+            None,
+            "payment.mismatch",
+            order.number,
+            f"stripe {session_id[:80]} refused for payment {payment.id}: {found.problem}"[:500],
+        )
+        return MISMATCH
     if payment is None:
         return UNKNOWN_PAYMENT
-    session_id = payment.provider_reference or ""
+    if found.bind:
+        payment.provider_reference = session_id
     note = f"stripe {session_id}"
     outcome = _outcome(session, event_type)
     if outcome == "open":
@@ -261,6 +302,7 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
             order.number,
             f"stripe paid {order.total} while payment was {order.payment_status}: refund it",
         )
+        _apply_parked(payment)
         return PAID_AFTER_CLOSE
     was_open = order.status == OrderStatus.AWAITING_PAYMENT
     settlement.settle_paid(
@@ -270,29 +312,46 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
         provider_payment_id=_intent_id(session),
         note=note,
     )
+    _apply_parked(payment)
     return PAID if was_open else PAID_AFTER_CLOSE
 
 
 def _apply_and_commit(session: dict, *, order_id: int | None = None) -> str:
-    """One session, one transaction (the return page and reconciliation, which have no event)."""
-    try:
-        if order_id is not None:
-            _, payment = _locate_session(session)
-            if payment is None or payment.order_id != order_id:
-                db.session.rollback()
-                return UNKNOWN_PAYMENT
-        result = apply_session(session)
-    except InvalidTransition:
-        db.session.rollback()
-        return STALE
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
+    """One session, one transaction (the return page and reconciliation, which have no event).
+
+    A lost compare-and-set is retried once on fresh rows, as for events.
+    """
+    for attempt in range(2):
+        try:
+            if order_id is not None:
+                payment = _locate_session(session).payment
+                if payment is None or payment.order_id != order_id:
+                    db.session.rollback()
+                    return UNKNOWN_PAYMENT
+            result = apply_session(session)
+            db.session.commit()
+            return result
+        except (InvalidTransition, IntegrityError):
+            db.session.rollback()
+            if attempt:
+                return STALE
+        except Exception:
+            db.session.rollback()
+            raise
+    return STALE  # not reached: the loop returns on its second pass
 
 
 # --- refunds -------------------------------------------------------------------------------
+
+
+class NotYet(Exception):
+    """The event belongs to a payment that is not settled here yet: park it, apply it later."""
+
+
+def _charge_intent(charge: dict) -> str:
+    intent = charge.get("payment_intent")
+    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    return str(intent_id or "")
 
 
 def _on_charge_refunded(event_type: str, charge: dict) -> str:
@@ -300,24 +359,26 @@ def _on_charge_refunded(event_type: str, charge: dict) -> str:
 
     ``amount_refunded`` is cumulative, so it is compared with what we hold rather than added:
     a refund made through ``settlement.refund_amount`` (already counted) or a redelivery can
-    never count twice. A refund made in Stripe's dashboard is recorded and audited, since the
-    seller ledger then needs a person to decide which part it was for.
+    never count twice. What is left was refunded outside the platform (Stripe's dashboard):
+    the shop parts still to be sent go on hold and an admin decides what it was for.
+
+    A refund can arrive before the payment it belongs to is settled here (Stripe does not keep
+    the order of its deliveries): ``NotYet`` parks it, and settling the payment applies it.
     """
-    intent = charge.get("payment_intent")
-    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    intent_id = _charge_intent(charge)
     if not intent_id:
         return UNKNOWN_PAYMENT
     payment = _locked(
         select(Payment).where(
-            Payment.provider == PROVIDER, Payment.provider_payment_id == str(intent_id)
+            Payment.provider == PROVIDER, Payment.provider_payment_id == intent_id
         )
     )
-    if payment is None:
-        return UNKNOWN_PAYMENT
+    if payment is None or payment.status in (PaymentStatus.UNPAID, PaymentStatus.PROCESSING):
+        raise NotYet(f"no settled payment for {intent_id}")
     order = payment.order
     if str(charge.get("currency") or "").lower() != CURRENCY:
         return AMOUNT_MISMATCH
-    refunded = min(payment.amount, int(charge.get("amount_refunded") or 0) // MINOR_UNITS)
+    refunded = min(payment.amount, (_int(charge.get("amount_refunded")) or 0) // MINOR_UNITS)
     if refunded <= payment.refunded_amount:
         return ALREADY_RECORDED
     if payment.status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
@@ -331,12 +392,13 @@ def _on_charge_refunded(event_type: str, charge: dict) -> str:
     transition(payment, target, machine="payment", note=note)
     if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
         transition(order, target, machine="payment", field="payment_status", note=note)
+    held = settlement.hold_for_refund(order, payment, added, note=note)
     settlement.audit(
         None,
         "refund.provider",
         order.number,
         f"Stripe refunded Rp {added} not recorded here (Rp {refunded} in total): "
-        "check the seller ledger",
+        + (f"{held} shop part(s) on hold for review" if held is not None else "nothing credited"),
     )
     return REFUNDED
 
@@ -353,6 +415,8 @@ HANDLERS: dict[str, Callable[[str, dict], str]] = {
     "checkout.session.async_payment_succeeded": _on_session,
     "checkout.session.async_payment_failed": _on_session,
     "checkout.session.expired": _on_session,
+    # Cumulative, so safe to apply in any order and more than once. ``refund.created`` is left
+    # out on purpose: it carries one refund's amount, and counting both would count twice.
     "charge.refunded": _on_charge_refunded,
 }
 
@@ -398,43 +462,151 @@ def _seen(event_id: str) -> bool:
     )
 
 
-def handle_event(event: dict) -> str:
-    """Apply one verified Stripe event exactly once; returns the result label. Commits once.
+def _finish(record_id: int, result: str, *, parked: bool = False) -> bool:
+    """Mark the event processed (or parked) unless someone else already did: compare-and-set.
 
-    The event row is inserted first: a concurrent delivery of the same id then fails on the
-    unique constraint (PostgreSQL makes it wait for ours to commit) and answers "duplicate".
+    This UPDATE commits with the event's effects, so of two workers applying the same event
+    (a redelivery racing reconciliation) only one keeps its effects; the other rolls back.
+    """
+    done = db.session.execute(
+        update(PaymentEvent)
+        .where(PaymentEvent.id == record_id, PaymentEvent.processed_at.is_(None))
+        .values(result=result, processed_at=None if parked else utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def _process(record_id: int, event_type: str, obj: dict) -> str:
+    """Apply a recorded, unprocessed event; its effects and its "processed" mark land together.
+
+    A lost compare-and-set (another delivery moved the rows first) is retried once on fresh
+    rows, so a racing duplicate converges on "already paid" instead of being written off; an
+    event whose payment is not settled yet is parked, never finalised.
+    """
+    handler = HANDLERS.get(event_type)
+    for attempt in range(2):
+        try:
+            result = handler(event_type, obj) if handler else IGNORED
+            if not _finish(record_id, result):
+                db.session.rollback()
+                return DUPLICATE
+            db.session.commit()
+            return result
+        except NotYet as exc:
+            db.session.rollback()
+            log.info("stripe event %s parked: %s", record_id, exc)
+            _finish(record_id, PARKED, parked=True)
+            db.session.commit()
+            return PARKED
+        except (InvalidTransition, IntegrityError) as exc:
+            # Someone moved the rows first: drop our half-applied change and look again.
+            db.session.rollback()
+            log.info("stripe event %s (%s) lost a race: %s", record_id, event_type, exc)
+            if attempt == 0:
+                continue
+        except Exception:
+            db.session.rollback()
+            raise
+    if not _finish(record_id, STALE):
+        db.session.rollback()
+        return DUPLICATE
+    db.session.commit()
+    return STALE
+
+
+def _unprocessed(event_id: str) -> int | None:
+    return db.session.scalar(
+        select(PaymentEvent.id).where(
+            PaymentEvent.provider == PROVIDER,
+            PaymentEvent.event_id == event_id,
+            PaymentEvent.processed_at.is_(None),
+        )
+    )
+
+
+def handle_event(event: dict) -> str:
+    """Apply one verified Stripe event exactly once; returns the result label.
+
+    The receipt is committed first, on its own: a concurrent delivery of the same id then fails
+    on the unique constraint, and an event that could not be applied (its payment not settled
+    yet, or the worker died) stays on record, unprocessed, for the next delivery, the payment's
+    settlement or ``payments reconcile`` to apply. A redelivery of a processed event changes
+    nothing and answers "duplicate".
     """
     event_id, event_type, obj = _parts(event)
-    if _seen(event_id):
+    if not _seen(event_id):
+        _record(event_id, event_type, obj, event)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+    record_id = _unprocessed(event_id)
+    if record_id is None:
         return DUPLICATE
-    record = _record(event_id, event_type, obj, event)
+    return _process(record_id, event_type, obj)
+
+
+def _stored_object(payload: str) -> tuple[str, dict] | None:
     try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return DUPLICATE
-    handler = HANDLERS.get(event_type)
-    try:
-        result = handler(event_type, obj) if handler else IGNORED
-    except InvalidTransition as exc:
-        # Someone moved the rows first: drop our half-applied change, keep the receipt.
-        log.info("stripe event %s (%s) is stale: %s", event_id, event_type, exc)
-        db.session.rollback()
-        record = _record(event_id, event_type, obj, event)
-        result = STALE
-    except Exception:
-        db.session.rollback()
-        raise
-    record.result = result
-    record.processed_at = utcnow()
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        if _seen(event_id):
-            return DUPLICATE
-        raise
-    return result
+        _, event_type, obj = _parts(json.loads(payload))
+    except (ValueError, MalformedEvent):
+        return None
+    return event_type, obj
+
+
+def _apply_parked(payment: Payment) -> None:
+    """Refunds that arrived before this payment settled: apply them now, in its transaction."""
+    intent_id = payment.provider_payment_id
+    if not intent_id:
+        return
+    rows = db.session.execute(
+        select(PaymentEvent.id, PaymentEvent.payload)
+        .where(
+            PaymentEvent.provider == PROVIDER,
+            PaymentEvent.processed_at.is_(None),
+            PaymentEvent.result == PARKED,
+        )
+        .order_by(PaymentEvent.created, PaymentEvent.id)
+    ).all()
+    for record_id, payload in rows:
+        stored = _stored_object(payload)
+        if stored is None or stored[1].get("object") == "checkout.session":
+            continue
+        event_type, obj = stored
+        if _charge_intent(obj) != intent_id or event_type not in HANDLERS:
+            continue
+        try:
+            result = HANDLERS[event_type](event_type, obj)
+        except NotYet:
+            continue
+        _finish(record_id, result)
+
+
+def retry_unprocessed() -> tuple[int, int]:
+    """Apply every recorded event still unprocessed (parked, or its worker died); each commits.
+
+    Returns (applied, still waiting).
+    """
+    rows = db.session.execute(
+        select(PaymentEvent.id, PaymentEvent.payload)
+        .where(PaymentEvent.provider == PROVIDER, PaymentEvent.processed_at.is_(None))
+        .order_by(PaymentEvent.created, PaymentEvent.id)
+    ).all()
+    db.session.rollback()
+    applied = waiting = 0
+    for record_id, payload in rows:
+        stored = _stored_object(payload)
+        if stored is None:
+            _finish(record_id, IGNORED)
+            db.session.commit()
+            continue
+        result = _process(record_id, *stored)
+        if result == PARKED:
+            waiting += 1
+        elif result != DUPLICATE:
+            applied += 1
+    return applied, waiting
 
 
 def fulfil_from_return(session_id: str, order: Order | None = None) -> str:
@@ -461,6 +633,7 @@ class ReconcileReport:
     events_seen: int = 0
     events_applied: int = 0
     events_duplicate: int = 0
+    events_waiting: int = 0
     sessions_checked: int = 0
     sessions_changed: int = 0
     errors: int = 0
@@ -496,8 +669,11 @@ def reconcile(since_hours: int = 72) -> ReconcileReport:
             continue
         if result == DUPLICATE:
             report.events_duplicate += 1
-        else:
+        elif result != PARKED:
             report.events_applied += 1
+    # Parked events (a refund that came before its payment) and any a worker left half done.
+    applied, report.events_waiting = retry_unprocessed()
+    report.events_applied += applied
 
     waiting = (PaymentStatus.UNPAID.value, PaymentStatus.PROCESSING.value)
     payment_ids = list(

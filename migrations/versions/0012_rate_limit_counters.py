@@ -1,15 +1,15 @@
 """rate_limit_counters: login and API limits shared by every worker
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05 07:00:00.000000
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
