@@ -15,6 +15,7 @@ from sqlalchemy import select
 from catalog.models import Product, ProductStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from orders import notifications
 from orders.models import Cart, CartItem
 from sellers.models import Seller, SellerStatus
 
@@ -49,6 +50,10 @@ class SessionStore:
     def clear(self) -> None:
         self.session.pop(SESSION_KEY, None)
 
+    def clear_on_commit(self) -> None:
+        """Empty the cart once the transaction commits: a failed order keeps the buyer's cart."""
+        notifications.after_commit(self.clear)
+
 
 class DatabaseStore:
     def __init__(self, user_id: int) -> None:
@@ -66,6 +71,17 @@ class DatabaseStore:
         return {item.product_id: item.quantity for item in cart.items} if cart else {}
 
     def replace(self, items: dict[int, int]) -> None:
+        self._set(items)
+        db.session.commit()
+
+    def clear(self) -> None:
+        self.replace({})
+
+    def clear_on_commit(self) -> None:
+        """Empty the cart within the caller's transaction, so it empties with the order."""
+        self._set({})
+
+    def _set(self, items: dict[int, int]) -> None:
         cart = self._cart(create=True)
         existing = {item.product_id: item for item in cart.items}
         for product_id, item in existing.items():
@@ -78,10 +94,6 @@ class DatabaseStore:
                 existing[product_id].quantity = quantity
             else:
                 cart.items.append(CartItem(product_id=product_id, quantity=quantity))
-        db.session.commit()
-
-    def clear(self) -> None:
-        self.replace({})
 
 
 def store_for(user, session: MutableMapping):

@@ -22,12 +22,13 @@ from sqlalchemy import update
 from catalog.models import Product, ProductStatus
 from marketplace import regions
 from marketplace.auth.models import utcnow
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.text import is_digits
-from orders import notifications, shipping
+from orders import emails, notifications, shipping
 from orders.cart import Line, SellerGroup, purchasable
 from orders.models import Order, OrderEvent, OrderItem, Payment, PaymentMethod, SellerOrder
+from orders.payments import PaymentError, provider_for
 from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
 
 
@@ -140,11 +141,14 @@ def place_order(
     services: dict[int, str],
     payment_method: str,
     locale: str = "id",
+    cart=None,
 ) -> Order:
     """Create the order, its parts and items, take the stock; commit once.
 
     ``quantities`` maps product id → quantity, ``services`` seller id → courier service code.
-    Raises ``CheckoutError`` (nothing changed) when anything is off.
+    ``cart`` (a store from ``orders.cart``) is emptied with the same commit, and the buyer's
+    confirmation e-mail goes out after it. Raises ``CheckoutError`` (nothing changed) when
+    anything is off.
     """
     if not quantities:
         raise CheckoutError("empty")
@@ -249,8 +253,53 @@ def place_order(
                 actor_id=order.buyer_id,
             )
         )
+        if cart is not None:
+            cart.clear_on_commit()
+        emails.order_placed(order, current_app.config)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return order
+
+
+def _card_payment(order: Order) -> Payment | None:
+    return next((p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE), None)
+
+
+def start_card_payment(order: Order, *, success_url: str, cancel_url: str) -> str | None:
+    """Open (or reopen) Stripe Checkout for the order's latest card payment; where to send the
+    buyer next (``None``: back to the order page).
+
+    The order is already committed: a refused or unreachable Stripe raises ``PaymentError`` and
+    stores nothing, and the order can still be paid by transfer.
+    """
+    payment = _card_payment(order)
+    if payment is None:
+        raise NotFound(f"card payment of order {order.number}")
+    try:
+        target = provider_for(PaymentMethod.STRIPE).start(
+            order, payment, success_url=success_url, cancel_url=cancel_url
+        )
+    except PaymentError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return target.url
+
+
+def pay_by_card(order: Order, *, success_url: str, cancel_url: str) -> str | None:
+    """The buyer asks to pay an unpaid order by card (again) from the order page.
+
+    Only an unpaid or failed card payment is tried again; otherwise a new attempt is recorded,
+    and committed before Stripe is called, so no transaction holds written rows while Stripe
+    answers. Raises ``CheckoutError("payment_method")`` when the order cannot be paid by
+    card now.
+    """
+    if order.status != OrderStatus.AWAITING_PAYMENT or not stripe_available(order.total):
+        raise CheckoutError("payment_method")
+    payment = _card_payment(order)
+    if payment is None or payment.status not in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
+        order.payments.append(Payment(provider=PaymentMethod.STRIPE, amount=order.total))
+        db.session.commit()
+    return start_card_payment(order, success_url=success_url, cancel_url=cancel_url)

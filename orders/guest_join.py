@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
@@ -125,6 +126,19 @@ def send_join_link(user) -> SendResult:
     )
     db.session.commit()
     return SendResult.SENT
+
+
+def offer_at_login(user) -> None:
+    """Send the join link as ``user`` logs in; logging in never fails because of it.
+
+    A database error is logged and its work rolled back: the link can be asked for again from
+    My orders.
+    """
+    try:
+        send_join_link(user)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("could not offer to join guest orders for user %s", user.id)
 
 
 def join_orders(user, token: str) -> Joined:

@@ -24,18 +24,26 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, user_logged_in
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import SQLAlchemyError
 
 from catalog.images import ImageRejected
 from marketplace import regions
-from marketplace.extensions import csrf, db
+from marketplace.errors import NotFound
+from marketplace.extensions import csrf
 from marketplace.i18n import current_locale, format_rupiah
 from marketplace.request_hygiene import safe_redirect_target
 from marketplace.templating import wa_link
-from orders import access, emails, fulfilment, guest_join, labels, reviews
+from orders import access, fulfilment, guest_join, labels, reviews
 from orders import bank_transfer as transfers
 from orders import cart as carts
-from orders.checkout import Address, CheckoutError, place_order, shipping_options, stripe_available
+from orders.checkout import (
+    Address,
+    CheckoutError,
+    place_order,
+    shipping_options,
+    start_card_payment,
+    stripe_available,
+)
+from orders.checkout import pay_by_card as pay_by_card_service
 from orders.forms import (
     AddressForm,
     AddToCartForm,
@@ -44,8 +52,8 @@ from orders.forms import (
     ReceiptForm,
     ReceivedForm,
 )
-from orders.models import Payment, PaymentMethod
-from orders.payments import PaymentError, provider_for
+from orders.models import PaymentMethod
+from orders.payments import PaymentError
 from orders.review_forms import ReviewForm
 from orders.states import FulfilmentStatus, InvalidTransition, OrderStatus, PaymentStatus
 
@@ -286,6 +294,7 @@ def _shipping_step(view):
                 services=chosen,
                 payment_method=method,
                 locale=current_locale(),
+                cart=_store(),
             )
         except CheckoutError as error:
             errors.append(CHECKOUT_ERRORS[error.code](error.items))
@@ -311,12 +320,9 @@ def _shipping_step(view):
 
 
 def _after_placing(order):
-    _store().clear()
     session.pop(CHECKOUT_KEY, None)
     if order.buyer_id is None:
         access.remember_guest_order(session, order)
-    emails.order_placed(order, current_app.config)
-    db.session.commit()  # the confirmation e-mail goes out after this (nothing else changed)
     if order.payment_method == PaymentMethod.STRIPE:
         return _start_card_payment(order)
     flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
@@ -330,28 +336,30 @@ def _order_link(order, **extra) -> str:
     return url_for("orders.order_page", number=order.number, **args)
 
 
-def _start_card_payment(order):
-    payment = next(
-        (p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE), None
-    )
-    if payment is None:
-        abort(404)
+def _card_urls(order) -> dict[str, str]:
+    """Where Stripe sends the buyer back: a guest's links carry the order's token."""
     token = {"t": access.guest_token(order)} if order.buyer_id is None else {}
     success = url_for("orders.card_return", number=order.number, _external=True, **token)
     success += ("&" if "?" in success else "?") + "session_id={CHECKOUT_SESSION_ID}"
     cancel = url_for(
         "orders.order_page", number=order.number, payment="cancelled", _external=True, **token
     )
+    return {"success_url": success, "cancel_url": cancel}
+
+
+def _start_card_payment(order, start=start_card_payment):
+    """Send the buyer to Stripe Checkout, or back to the order when a card cannot pay now."""
     try:
-        target = provider_for(PaymentMethod.STRIPE).start(
-            order, payment, success_url=success, cancel_url=cancel
-        )
+        url = start(order, **_card_urls(order))
+    except NotFound:
+        abort(404)
+    except CheckoutError:
+        flash(_("This order cannot be paid by card now."), "error")
+        return redirect(_order_link(order), 303)
     except PaymentError:
-        db.session.rollback()
         flash(_("Card payment is not available right now. You can pay by bank transfer."), "error")
         return redirect(_order_link(order), 303)
-    db.session.commit()
-    return redirect(target.url or _order_link(order), 303)
+    return redirect(url or _order_link(order), 303)
 
 
 # --- the order page ---------------------------------------------------------------------------
@@ -468,16 +476,7 @@ def pay_by_card(number: str):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    if order.status != OrderStatus.AWAITING_PAYMENT or not stripe_available(order.total):
-        flash(_("This order cannot be paid by card now."), "error")
-        return redirect(_order_link(order), 303)
-    payment = next(
-        (p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE), None
-    )
-    if payment is None or payment.status not in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
-        order.payments.append(Payment(provider=PaymentMethod.STRIPE, amount=order.total))
-        db.session.commit()
-    return _start_card_payment(order)
+    return _start_card_payment(order, start=pay_by_card_service)
 
 
 @bp.get("/orders/<number>/paid")
@@ -564,12 +563,7 @@ def _join_offer_global(state) -> None:
 
 @user_logged_in.connect
 def _offer_join_at_login(sender, user, **extra) -> None:
-    """Logging in never fails because of this: the link can be asked for on My orders."""
-    try:
-        guest_join.send_join_link(user)
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("could not offer to join guest orders for user %s", user.id)
+    guest_join.offer_at_login(user)
 
 
 @bp.post("/account/orders/join")

@@ -76,6 +76,68 @@ def test_place_order_computes_everything_on_the_server(app_ctx):
     )
 
 
+def _place(product, cart, buyer=None):
+    return place_order(
+        buyer=buyer,
+        quantities={product.id: 1},
+        address=address(),
+        services={product.seller_id: cheapest(product)},
+        payment_method=PaymentMethod.BANK_TRANSFER,
+        cart=cart,
+    )
+
+
+@pytest.fixture()
+def sent(app_ctx, monkeypatch):
+    from orders import notifications
+
+    mails: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(notifications, "send_mail", lambda to, s, b: mails.append((to, s, b)))
+    return mails
+
+
+def test_placing_an_order_empties_the_cart_and_mails_the_buyer_in_its_one_commit(sent):
+    a = make_product(stock=5)
+    buyer = make_user(email="dewi@example.id")
+    account_cart = carts.DatabaseStore(buyer.id)
+    account_cart.replace({a.id: 1})
+    guest_session = FakeSession(cart={str(a.id): 1})
+
+    first = _place(a, account_cart, buyer=buyer)
+    second = _place(a, carts.SessionStore(guest_session))
+    numbers = [first.number, second.number]
+
+    db.session.expire_all()
+    assert account_cart.items() == {}
+    assert "cart" not in guest_session
+    assert [to for to, _, _ in sent] == ["dewi@example.id"] * 2
+    assert all(number in subject for (_, subject, _), number in zip(sent, numbers, strict=True))
+
+
+def test_an_order_that_fails_to_commit_keeps_the_cart_and_mails_nobody(sent, monkeypatch):
+    a = make_product(stock=5)
+    buyer = make_user()
+    account_cart = carts.DatabaseStore(buyer.id)
+    account_cart.replace({a.id: 1})
+    guest_session = FakeSession(cart={str(a.id): 1})
+
+    def refused():
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(db.session, "commit", refused)
+    for cart in (account_cart, carts.SessionStore(guest_session)):
+        with pytest.raises(RuntimeError):
+            _place(a, cart, buyer=buyer)
+    monkeypatch.undo()
+
+    db.session.expire_all()
+    assert account_cart.items() == {a.id: 1}
+    assert guest_session == {"cart": {str(a.id): 1}}
+    assert sent == []
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+    assert db.session.get(type(a), a.id).stock == 5
+
+
 def test_commission_is_five_percent_rounded_half_up(app_ctx):
     assert commission_for(25000) == 1250
     assert commission_for(10) == 1  # 0.5 rounds up

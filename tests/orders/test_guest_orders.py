@@ -355,6 +355,37 @@ def test_the_link_is_sent_at_most_once_a_day(client, mails):
     assert len(mails) == 2 and mails[1][0] == "sari@example.id"
 
 
+def _fails_to_flush(user) -> None:
+    """A write the database refuses, as a lost connection or a full disk would."""
+    settlement.audit(user.id, guest_join.SENT, "sari@example.id", "1 guest orders")
+    db.session.add(AuditEvent(actor_id=user.id, action=None, subject="x"))  # NOT NULL
+    db.session.flush()
+
+
+def test_a_database_error_while_offering_the_link_never_stops_a_login(client, mails, monkeypatch):
+    make_order([(make_product(), 1)]).email = "sari@example.id"
+    db.session.commit()
+    make_user(email="sari@example.id")
+    monkeypatch.setattr(guest_join, "send_join_link", _fails_to_flush)
+
+    login(client, "sari@example.id")  # asserts the login went through
+
+    assert mails == []
+    html = english(client).get("/account/orders").get_data(as_text=True)
+    assert "Send me the link" in html  # and it can be asked for from here
+
+
+def test_offering_the_link_rolls_back_what_a_database_error_left(app_ctx, monkeypatch):
+    user = make_user(email="sari@example.id")
+    monkeypatch.setattr(guest_join, "send_join_link", _fails_to_flush)
+
+    guest_join.offer_at_login(user)
+
+    # The session works again (a failed flush otherwise refuses every query until a rollback),
+    # and nothing of the failed attempt was kept.
+    assert db.session.scalars(select(AuditEvent)).all() == []
+
+
 def test_nothing_is_sent_without_waiting_guest_orders(client, mails):
     make_user(email="budi@example.id")
     make_order([(make_product(), 1)], buyer=make_user())  # someone else's account order

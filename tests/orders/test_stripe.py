@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
-from orders import settlement
+from orders import notifications, settlement
 from orders.models import (
     AuditEvent,
     LedgerEntry,
@@ -30,9 +30,13 @@ from orders.models import (
 )
 from orders.payments import PaymentError, provider_for, stripe_events
 from orders.states import FulfilmentStatus, InvalidTransition, OrderStatus, PaymentStatus
+from tests.conftest import get_csrf
 from tests.factories import make_product, make_seller
 from tests.orders.factories import make_order
 from tests.orders.stripe_fake import API_KEY, FakeStripe
+from tests.orders.test_checkout import _add as add_to_cart
+from tests.orders.test_checkout import _address_form as fill_address
+from tests.orders.test_checkout import _shipping_post as shipping_form
 
 WEBHOOK_SECRET = "whsec_test"
 STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")
@@ -248,6 +252,97 @@ def test_lines_not_adding_up_to_the_total_are_never_sent(stripe_app, fake_stripe
             cancel_url="http://localhost/y",
         )
     db.session.rollback()
+    assert fake_stripe.calls("POST", "/v1/checkout/sessions") == []
+
+
+# --- the buyer's card pages -----------------------------------------------------------------
+
+
+def _pay_by_card(client, order: Order):
+    """Post the order page's "pay by card" button, as the guest holding the e-mailed link (the
+    session's CSRF token is taken from any page: a cancelled order's page has no form)."""
+    from orders.access import guest_token
+
+    return client.post(
+        f"/orders/{order.number}/pay",
+        data={"csrf_token": get_csrf(client), "t": guest_token(order)},
+    )
+
+
+def test_card_checkout_places_the_order_then_opens_stripe_checkout(
+    client, stripe_app, fake_stripe, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(notifications, "send_mail", lambda to, s, b: sent.append((to, s, b)))
+    product = make_product(price=25000, stock=5)
+    add_to_cart(client, product, 2)
+    fill_address(client)
+    form = shipping_form(client, product)
+    form["payment_method"] = PaymentMethod.STRIPE
+
+    response = client.post("/checkout", data=form)
+
+    order = fresh(Order, db.session.scalar(select(Order.id)))
+    [payment] = order.payments
+    assert payment.provider == PaymentMethod.STRIPE
+    assert response.status_code == 303
+    assert response.headers["Location"] == fake_stripe.sessions[payment.provider_reference]["url"]
+    [call] = fake_stripe.calls("POST", "/v1/checkout/sessions")
+    assert f"/orders/{order.number}/paid?t=" in call.params["success_url"]
+    # The order, its e-mail and the emptied cart came from one commit, before Stripe was asked.
+    assert [(to, order.number in body) for to, _, body in sent] == [("dewi@example.id", True)]
+    with client.session_transaction() as session:
+        assert "cart" not in session
+
+
+def test_a_card_payment_stripe_refuses_leaves_the_order_to_pay_by_transfer(
+    client, stripe_app, fake_stripe
+):
+    client.get("/?lang=en")  # the message below is checked in English
+    order = stripe_order()
+    session_id = start(order)
+    fake_stripe.expire(session_id)
+
+    response = _pay_by_card(client, order)
+
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Card payment is not available right now" in page
+    order = fresh(Order, order.id)
+    assert [(p.provider_reference, p.status) for p in order.payments] == [
+        (session_id, PaymentStatus.UNPAID)
+    ]
+    assert order.status == OrderStatus.AWAITING_PAYMENT
+    assert len(fake_stripe.calls("POST", "/v1/checkout/sessions")) == 1
+
+
+def test_a_transfer_order_can_still_be_paid_by_card(client, stripe_app, fake_stripe):
+    order = make_order([(make_product(price=25000), 2)])
+
+    response = _pay_by_card(client, order)
+
+    order = fresh(Order, order.id)
+    assert [(p.provider, p.status) for p in order.payments] == [
+        (PaymentMethod.BANK_TRANSFER, PaymentStatus.UNPAID),
+        (PaymentMethod.STRIPE, PaymentStatus.UNPAID),
+    ]
+    session_id = order.payments[1].provider_reference
+    assert response.status_code == 303
+    assert response.headers["Location"] == fake_stripe.sessions[session_id]["url"]
+
+
+def test_a_cancelled_order_cannot_be_paid_by_card(client, stripe_app, fake_stripe):
+    client.get("/?lang=en")  # the message below is checked in English
+    order = stripe_order()
+    order.status = OrderStatus.CANCELLED.value
+    db.session.commit()
+
+    response = _pay_by_card(client, order)
+
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "This order cannot be paid by card now." in page
+    assert len(fresh(Order, order.id).payments) == 1
     assert fake_stripe.calls("POST", "/v1/checkout/sessions") == []
 
 
