@@ -39,7 +39,6 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MEDIA_ROOT": env.get("MEDIA_ROOT", str(instance_path / "media")),
-        "MEDIA_URL": env.get("MEDIA_URL", "/media/"),
         "MAX_IMAGE_BYTES": int(env.get("MAX_IMAGE_BYTES", str(10 * 1024 * 1024))),
         "MAX_IMAGES_PER_PRODUCT": int(env.get("MAX_IMAGES_PER_PRODUCT", "8")),
         # Request bodies above this are refused before any view runs (a few photos at once).
