@@ -16,7 +16,8 @@ from __future__ import annotations
 import mimetypes
 import os
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -97,7 +98,7 @@ class S3Storage:
 
     def __init__(
         self,
-        client: Any,
+        make_client: Callable[[], Any],
         bucket: str,
         prefix: str = "",
         *,
@@ -105,12 +106,25 @@ class S3Storage:
         acl: str = "",
         cache_control: str = PRIVATE_CACHE_CONTROL,
     ) -> None:
-        self.client = client
+        self._make_client = make_client
+        self._client: Any = None
+        self._client_pid = 0
+        self._lock = threading.Lock()
         self.bucket = bucket
         self.prefix = prefix
         self.public_url = public_url.rstrip("/") + "/" if public_url else ""
         self.acl = acl
         self.cache_control = cache_control
+
+    @property
+    def client(self) -> Any:
+        """Made on first use in each process: a client made before gunicorn forks would share
+        its connections between workers, and boto3 does not make clients safely from threads."""
+        with self._lock:
+            if self._client is None or self._client_pid != os.getpid():
+                self._client = self._make_client()
+                self._client_pid = os.getpid()
+            return self._client
 
     def key(self, name: str) -> str:
         return self.prefix + str(_checked(name))
@@ -227,7 +241,7 @@ def s3_client(config: dict) -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client(
+    return boto3.session.Session().client(
         "s3",
         endpoint_url=config.get("S3_ENDPOINT_URL") or None,
         region_name=config.get("S3_REGION") or None,
@@ -242,10 +256,14 @@ def build(config: dict) -> dict[str, Storage]:
             "public": LocalStorage(config["MEDIA_ROOT"]),
             "private": LocalStorage(config["PRIVATE_ROOT"]),
         }
-    client = s3_client(config)
+    settings = dict(config)
+
+    def make_client() -> Any:
+        return s3_client(settings)
+
     return {
         "public": S3Storage(
-            client,
+            make_client,
             config["S3_BUCKET"],
             _prefix(config.get("S3_MEDIA_PREFIX", "")),
             public_url=config.get("S3_PUBLIC_URL", ""),
@@ -253,7 +271,7 @@ def build(config: dict) -> dict[str, Storage]:
             cache_control=PUBLIC_CACHE_CONTROL,
         ),
         "private": S3Storage(
-            client,
+            make_client,
             config.get("S3_PRIVATE_BUCKET") or config["S3_BUCKET"],
             _prefix(config.get("S3_PRIVATE_PREFIX", "")),
         ),

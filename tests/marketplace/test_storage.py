@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 import urllib.error
 import urllib.request
@@ -111,7 +112,7 @@ def store(request, tmp_path):
     if request.param == "local":
         return LocalStorage(tmp_path / "files")
     endpoint = request.getfixturevalue("s3_endpoint")
-    return S3Storage(_client(endpoint), _new_bucket(endpoint), "media/")
+    return S3Storage(lambda: _client(endpoint), _new_bucket(endpoint), "media/")
 
 
 def test_saved_file_reads_back_and_is_replaced_whole(store):
@@ -155,14 +156,25 @@ def test_names_that_could_escape_are_refused_by_every_method(store, name):
 def test_only_a_bucket_with_a_public_address_links_files_directly(store, s3_endpoint):
     assert store.url("products/ab/x y.webp") is None  # served by the app
     if isinstance(store, S3Storage):
-        public = S3Storage(store.client, store.bucket, "media/", public_url="https://cdn.test/m")
+        public = S3Storage(
+            lambda: store.client, store.bucket, "media/", public_url="https://cdn.test/m"
+        )
         assert public.url("products/ab/x y.webp") == "https://cdn.test/m/products/ab/x%20y.webp"
 
 
 def test_bucket_failures_surface_as_os_errors(s3_endpoint):
-    gone = S3Storage(_client(s3_endpoint), "no-such-bucket-here", "media/")
+    gone = S3Storage(lambda: _client(s3_endpoint), "no-such-bucket-here", "media/")
     with pytest.raises(OSError, match="refused"):
         gone.save("products/ab/x.jpg", b"x")
+
+
+def test_bucket_client_is_made_on_first_use_in_each_process(monkeypatch):
+    made: list[object] = []
+    store = S3Storage(lambda: made.append(object()) or made[-1], "mm-media")
+    assert made == []  # nothing made at start-up, before gunicorn forks its workers
+    assert store.client is store.client is made[0]
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as seen from a forked worker
+    assert store.client is made[1] and len(made) == 2
 
 
 # --- choosing the backend at start-up -------------------------------------------------------
