@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, selectinload
 
-from catalog.images import process_image, store_processed
+from catalog.images import process_image, store_processed, variant_names
 from catalog.models import Category, Product, ProductImage, ProductStatus
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
-from marketplace.media import get_storage
 from marketplace.pagination import Paged
+from marketplace.storage import public_storage
 from marketplace.text import unique_slug
 from sellers.models import Seller, SellerStatus
 
@@ -289,7 +289,7 @@ def add_product_images(product: Product, files: list[tuple[bytes, str]]) -> list
         (process_image(data, max_bytes=current_app.config["MAX_IMAGE_BYTES"]), alt)
         for data, alt in files
     ]
-    storage = get_storage()
+    storage = public_storage()
     new_names: list[str] = []
     try:
         for item, _alt in processed:
@@ -318,11 +318,25 @@ def add_product_images(product: Product, files: list[tuple[bytes, str]]) -> list
 
 
 def remove_product_image(product: Product, image_id: int) -> None:
+    """Remove the photo, and its files once no product shows it any more.
+
+    Names are content addresses, so two products holding the same photo share its files; they
+    are deleted only after the row is committed and when no other row names the key.
+    """
     image = next((img for img in product.images if img.id == image_id), None)
     if image is None:
         raise NotFound(image_id)
+    key, widths = image.key, image.variant_widths
     product.images.remove(image)
     db.session.commit()
+    if db.session.scalar(select(func.count(ProductImage.id)).where(ProductImage.key == key)):
+        return
+    storage = public_storage()
+    for name in variant_names("products", key, widths):
+        try:
+            storage.delete(name)
+        except (OSError, ValueError):  # the row is gone; a stray file only costs space
+            current_app.logger.exception("could not delete photo file %s", name)
 
 
 def move_product_image(product: Product, image_id: int, to_front: bool = True) -> None:

@@ -39,7 +39,6 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MEDIA_ROOT": env.get("MEDIA_ROOT", str(instance_path / "media")),
-        "MEDIA_URL": env.get("MEDIA_URL", "/media/"),
         "MAX_IMAGE_BYTES": int(env.get("MAX_IMAGE_BYTES", str(10 * 1024 * 1024))),
         "MAX_IMAGES_PER_PRODUCT": int(env.get("MAX_IMAGES_PER_PRODUCT", "8")),
         # Request bodies above this are refused before any view runs (a few photos at once).
@@ -107,6 +106,24 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_OUTBOX": env.get("MAIL_OUTBOX", str(instance_path / "outbox.log")),
         # Transfer receipts are private: never under MEDIA_ROOT, which is served publicly.
         "PRIVATE_ROOT": env.get("PRIVATE_ROOT", str(instance_path / "private")),
+        # Where uploads live: "local" (MEDIA_ROOT and PRIVATE_ROOT on this machine) or "s3"
+        # (an S3-compatible bucket shared by several app servers). S3 credentials come from
+        # the standard AWS variables (AWS_ACCESS_KEY_ID, …) or the host's role, never from here.
+        "STORAGE_BACKEND": env.get("STORAGE_BACKEND", "local"),
+        "S3_BUCKET": env.get("S3_BUCKET", ""),
+        "S3_MEDIA_PREFIX": env.get("S3_MEDIA_PREFIX", "media/"),
+        # Receipts and identity documents: their own bucket, or a prefix of S3_BUCKET that no
+        # bucket policy or CDN makes public. The app streams them to staff.
+        "S3_PRIVATE_BUCKET": env.get("S3_PRIVATE_BUCKET", ""),
+        "S3_PRIVATE_PREFIX": env.get("S3_PRIVATE_PREFIX", "private/"),
+        # Public address of S3_MEDIA_PREFIX (a CDN or the bucket's URL): pages link photos
+        # there. Empty: the app serves them at /media/ from the bucket.
+        "S3_PUBLIC_URL": env.get("S3_PUBLIC_URL", ""),
+        # "public-read" for a bucket that still uses object ACLs; empty when a bucket policy or
+        # CDN grants the public reads (the AWS default, where ACLs are disabled).
+        "S3_MEDIA_ACL": env.get("S3_MEDIA_ACL", ""),
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL", ""),  # MinIO, R2, …; empty for AWS
+        "S3_REGION": env.get("S3_REGION", ""),
         # Training modules a seller must finish before publishing (slugs, comma-separated).
         "REQUIRED_TRAINING_MODULES": [
             slug.strip()

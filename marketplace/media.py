@@ -1,4 +1,4 @@
-"""Uploaded media: which storage holds it and how it is served.
+"""Uploaded media: how the stores of ``marketplace.storage`` are served and linked.
 
 Uploads never live under ``static/``. Names are content-addressed, so a file never changes
 once written and can be cached by browsers for a year.
@@ -6,60 +6,52 @@ once written and can be cached by browsers for a year.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, send_from_directory
+import mimetypes
 
-from marketplace.storage import LocalStorage
+from flask import Blueprint, Flask, Response, abort, send_file, url_for
+
+from marketplace import storage
+from marketplace.storage import PUBLIC_CACHE_CONTROL
 
 bp = Blueprint("media", __name__)
 ONE_YEAR = 365 * 24 * 3600
 
 
-def get_storage() -> LocalStorage:
-    return current_app.extensions["media_storage"]
+def media_url(name: str, external: bool = False) -> str:
+    """Where a browser fetches a public file: the store's own public address when it has one
+    (a CDN or bucket), else ``/media/`` on this site."""
+    return storage.public_storage().url(name) or url_for(
+        "media.serve", name=name, _external=external
+    )
 
 
 @bp.get("/media/<path:name>")
 def serve(name: str):
-    storage = get_storage()
+    store = storage.public_storage()
     try:
-        path = storage.path(name)
-        found = path is not None and path.is_file()
-    except (ValueError, OSError):  # a malformed or over-long name (ENAMETOOLONG)
-        found = False
-    if not found:
+        path = store.path(name)
+        if path is not None:
+            if not path.is_file():
+                abort(404)
+            response = send_file(path.absolute(), max_age=ONE_YEAR)
+        else:  # object storage without a public address: stream it through the app
+            mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            response = Response(store.open(name), mimetype=mimetype)
+    except (ValueError, OSError):  # a malformed or over-long name (ENAMETOOLONG), or missing
         abort(404)
-    response = send_from_directory(storage.root, name, max_age=ONE_YEAR)
-    response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
+    response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
     return response
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["media_storage"] = LocalStorage(app.config["MEDIA_ROOT"])
+    storage.init_app(app)
     app.register_blueprint(bp)
 
 
 def private_image_response(data: bytes, filename: str):
     """A private JPEG (receipt, identity document) for an admin: never cached or sniffed."""
-    from flask import Response
-
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def private_storage() -> LocalStorage:
-    """Storage for files only staff may see (transfer receipts, identity documents).
-
-    Refuses a root inside ``MEDIA_ROOT``: everything there is served publicly by ``/media/``.
-    """
-    from pathlib import Path
-
-    private = Path(current_app.config["PRIVATE_ROOT"]).resolve()
-    public = Path(current_app.config["MEDIA_ROOT"]).resolve()
-    if private == public or private.is_relative_to(public):
-        raise RuntimeError(
-            "PRIVATE_ROOT must not be inside MEDIA_ROOT: private files would be public"
-        )
-    return LocalStorage(private)

@@ -1,13 +1,16 @@
 """HTTP security headers sent with every response.
 
 The content-security policy allows only our own scripts, styles and images: no inline script,
-no third-party origins. JSON-LD data blocks are not executed, so they need no exception.
+no third-party origins (except, for images, the public address of the media bucket when photos
+live in object storage). JSON-LD data blocks are not executed, so they need no exception.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from marketplace.storage import public_origin
 
 CSP = "; ".join(
     [
@@ -29,11 +32,17 @@ def init_app(app: Flask) -> None:
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    media_origin = public_origin(app.config)
+    csp = (
+        CSP.replace("img-src 'self' data:", f"img-src 'self' data: {media_origin}", 1)
+        if media_origin
+        else CSP
+    )
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, request, url_for
+from flask import Flask, request
 
-from marketplace import phones, regions, safe_text
+from marketplace import media, phones, regions, safe_text
 from marketplace.i18n import (
     abroad_countries,
     country_name,
@@ -19,7 +19,7 @@ IMAGE_PREFIX = "products"
 
 
 def media_url(name: str, external: bool = False) -> str:
-    return url_for("media.serve", name=name, _external=external)
+    return media.media_url(name, external)
 
 
 def image_src(image, width: int = 640, fmt: str = "jpg", external: bool = False) -> str:

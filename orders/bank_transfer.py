@@ -1,8 +1,8 @@
 """Manual bank transfers: the buyer uploads a receipt, an admin checks the bank and decides.
 
-A transfer receipt shows the buyer's name, bank and account number, so it is stored in a
-*private* storage under ``PRIVATE_ROOT`` — never under ``MEDIA_ROOT``, which the web server
-hands to anyone — and is only ever served to admins through ``orders.admin_views``.
+A transfer receipt shows the buyer's name, bank and account number, so it is stored in the
+*private* storage (``PRIVATE_ROOT`` or the private bucket prefix) — never with the public media,
+which anyone may fetch — and is only ever served to admins through ``orders.admin_views``.
 
 Like every money use case each function commits once, and the status moves go through
 ``orders.settlement`` (compare-and-set), so confirming twice pays once.
@@ -23,7 +23,7 @@ from marketplace.auth.models import utcnow
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
-from marketplace.media import private_storage
+from marketplace.storage import private_storage
 from orders import emails, event_notes, settlement
 from orders.fulfilment import mail_after_commit
 from orders.models import Order, Payment, PaymentMethod

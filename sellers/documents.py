@@ -5,8 +5,8 @@ are the most sensitive files the marketplace holds. They are
 
 * checked and re-encoded like every upload (``process_document``: real image, sane size, upright,
   every byte of metadata — above all the GPS position of the seller's home — dropped);
-* stored only in the private storage under ``PRIVATE_ROOT``, which is never served by
-  ``/media`` (the storage refuses a root inside ``MEDIA_ROOT``);
+* stored only in the private storage (``PRIVATE_ROOT`` or the private bucket prefix), which
+  is never served by ``/media`` (the app refuses to start with it inside the public media);
 * read back only through ``document_bytes`` for the admin route, never linked for anyone else:
   the seller sees "uploaded" and a date, not the image.
 
@@ -25,8 +25,7 @@ from catalog.images import process_document
 from marketplace.auth.models import utcnow
 from marketplace.errors import NotFound
 from marketplace.extensions import db
-from marketplace.media import private_storage
-from marketplace.storage import LocalStorage
+from marketplace.storage import Storage, private_storage
 from sellers.models import DocumentKind, Seller, SellerDocument
 
 PREFIX = "verification"
@@ -102,7 +101,7 @@ def upload_document(seller: Seller, kind: str, data: bytes) -> SellerDocument:
     return row
 
 
-def _delete_quietly(storage: LocalStorage, name: str) -> None:
+def _delete_quietly(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
     except (OSError, ValueError):

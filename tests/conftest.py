@@ -159,3 +159,11 @@ def search_backend(app_ctx, request):
     yield search.backend()
     search.backend().clear()
     app_ctx.extensions["search"] = default
+
+
+def use_private_root(app, monkeypatch, root: Path) -> None:
+    """Private files of one test in ``root``: the store bound at start-up and ``PRIVATE_ROOT``."""
+    from marketplace.storage import LocalStorage
+
+    monkeypatch.setitem(app.config, "PRIVATE_ROOT", str(root))
+    monkeypatch.setitem(app.extensions["storage"], "private", LocalStorage(root))

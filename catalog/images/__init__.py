@@ -10,6 +10,7 @@ from catalog.images.processing import (
     process_image,
     store_processed,
     variant_name,
+    variant_names,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "process_image",
     "store_processed",
     "variant_name",
+    "variant_names",
 ]

@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - depends on the platform's wheels
     HEIF_FORMATS = set()
 
 VARIANT_WIDTHS = (320, 640, 1280)
+VARIANT_FORMATS = ("webp", "jpg")
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", *HEIF_FORMATS}
 MIN_SIDE = 200
 
@@ -50,6 +51,11 @@ class ProcessedImage:
 
 def variant_name(prefix: str, key: str, width: int, fmt: str) -> str:
     return f"{prefix}/{key[:2]}/{key}-{width}.{fmt}"
+
+
+def variant_names(prefix: str, key: str, widths) -> list[str]:
+    """Every stored file of one photo (each width in each format)."""
+    return [variant_name(prefix, key, w, fmt) for w in widths for fmt in VARIANT_FORMATS]
 
 
 def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
@@ -157,7 +163,7 @@ def process_image(
                 (target, max(1, round(height * target / width))), Image.Resampling.LANCZOS
             )
         )
-        for fmt in ("webp", "jpg"):
+        for fmt in VARIANT_FORMATS:
             variants[variant_name(prefix, key, target, fmt)] = _encode(resized, fmt)
     return ProcessedImage(key=key, width=width, height=height, variants=variants, widths=widths)
 

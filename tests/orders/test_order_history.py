@@ -14,7 +14,7 @@ from marketplace.auth.models import Role
 from marketplace.extensions import db
 from orders import bank_transfer, notifications
 from orders.models import Order, OrderEvent
-from tests.conftest import login
+from tests.conftest import login, use_private_root
 from tests.factories import jpeg_bytes, make_product, make_seller, make_user
 from tests.orders.factories import make_order
 
@@ -22,7 +22,7 @@ from tests.orders.factories import make_order
 @pytest.fixture()
 def private_root(app_ctx, monkeypatch, tmp_path) -> Path:
     root = tmp_path / "private"
-    monkeypatch.setitem(app_ctx.config, "PRIVATE_ROOT", str(root))
+    use_private_root(app_ctx, monkeypatch, root)
     return root
 
 

@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from orders import bank_transfer, fulfilment, ledger, notifications, payouts, settlement
 from orders.models import LedgerEntry, Order, PaymentMethod, PayoutBatch, SellerOrder
 from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
-from tests.conftest import csrf_from, login
+from tests.conftest import csrf_from, login, use_private_root
 from tests.factories import jpeg_bytes, make_product, make_seller, make_user
 from tests.orders.factories import make_order
 
@@ -24,7 +24,7 @@ POST_FORM = re.compile(r"<form\b[^>]*method=\"post\"[^>]*>(.*?)</form>", re.S | 
 
 @pytest.fixture(autouse=True)
 def isolated_files(app_ctx, monkeypatch, tmp_path):
-    monkeypatch.setitem(app_ctx.config, "PRIVATE_ROOT", str(tmp_path / "private"))
+    use_private_root(app_ctx, monkeypatch, tmp_path / "private")
     monkeypatch.setitem(app_ctx.config, "MAIL_OUTBOX", str(tmp_path / "outbox.log"))
 
 
