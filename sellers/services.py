@@ -136,8 +136,9 @@ def save_bank_account(seller: Seller, bank_name: str, number: str, holder: str) 
 def _move(seller: Seller, status: SellerStatus, actor: User | None = None, note: str = "") -> None:
     """The shop's status machine, with its refusals as this module's errors.
 
-    A refused move rolls the use case back before raising, so nothing it had staged (a reason,
-    an audit row, an e-mail) survives, and the caller needs no clean-up of its own.
+    A refused move ends the transaction before raising: the refused UPDATE may hold a lock
+    (SQLite's write lock, a PostgreSQL row lock), and the caller then needs no clean-up of its
+    own before rendering its message.
     """
     try:
         states.transition(
