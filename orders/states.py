@@ -1,23 +1,20 @@
 """Order, fulfilment and payment states as data (DESIGN §4.6).
 
 Each machine is an enum plus a table of allowed moves. ``transition`` is the one way a status
-changes: a compare-and-set UPDATE (``WHERE status = <the status we saw>``) so two workers, two
-webhook deliveries or a cron job racing a click can never both apply the same move, and an
-event row records every change. Late or repeated signals therefore never move anything backwards.
+changes: the core's compare-and-set move (``marketplace.states``) so two workers, two webhook
+deliveries or a cron job racing a click can never both apply the same move, and an event row on
+the order's timeline records every change. Late or repeated signals therefore never move
+anything backwards.
 """
 
 from __future__ import annotations
 
 import enum
 
-from sqlalchemy import update
-
-from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.states import InvalidTransition, StateMachine
 
-
-class InvalidTransition(DomainError):
-    """The move is not in the table, or someone else moved the row first."""
+__all__ = ["InvalidTransition"]  # re-exported: order code catches it from here
 
 
 class OrderStatus(enum.StrEnum):
@@ -87,16 +84,15 @@ FULFILMENT_TRANSITIONS: dict[FulfilmentStatus, set[FulfilmentStatus]] = {
     FulfilmentStatus.CANCELLED: set(),
 }
 
-MACHINES = {
-    "order": (OrderStatus, ORDER_TRANSITIONS),
-    "payment": (PaymentStatus, PAYMENT_TRANSITIONS),
-    "fulfilment": (FulfilmentStatus, FULFILMENT_TRANSITIONS),
+MACHINES: dict[str, StateMachine] = {
+    "order": StateMachine("order", OrderStatus, ORDER_TRANSITIONS),
+    "payment": StateMachine("payment", PaymentStatus, PAYMENT_TRANSITIONS),
+    "fulfilment": StateMachine("fulfilment", FulfilmentStatus, FULFILMENT_TRANSITIONS),
 }
 
 
 def can_move(machine: str, current: str, target: str) -> bool:
-    enum_type, table = MACHINES[machine]
-    return enum_type(target) in table[enum_type(current)]
+    return MACHINES[machine].can_move(current, target)
 
 
 def transition(
@@ -119,20 +115,7 @@ def transition(
     """
     from orders.models import OrderEvent, SellerOrder
 
-    current = getattr(obj, field)
-    if not can_move(machine, current, target):
-        raise InvalidTransition(f"{machine}: {current} → {target}")
-    model = type(obj)
-    column = getattr(model, field)
-    result = db.session.execute(
-        update(model)
-        .where(model.id == obj.id, column == current)
-        .values({field: target.value})
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise InvalidTransition(f"{machine}: {current} → {target} (changed meanwhile)")
-    db.session.expire(obj, [field])
+    current = MACHINES[machine].move(obj, target, field=field)
     if not record:
         return
     order_id = obj.order_id if isinstance(obj, SellerOrder) else getattr(obj, "order_id", obj.id)

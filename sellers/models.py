@@ -62,6 +62,26 @@ class Seller(db.Model):
         return bool(user and user.is_authenticated and user.id == self.owner_id)
 
 
+class SellerEvent(db.Model):
+    """One step in a shop's status history: from what, to what, who moved it and why.
+
+    Written by ``sellers.states.transition`` with every move, so the programme team can see how
+    a shop came to its status (a rejection's reason stays readable after the shop is verified).
+    """
+
+    __tablename__ = "seller_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
 class DocumentKind(enum.StrEnum):
     KTP = "ktp"  # Indonesian identity card
     RETURNEE = "returnee"  # BP2MI/KP2MI card, or the passport page showing the return

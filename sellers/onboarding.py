@@ -25,7 +25,7 @@ from marketplace.extensions import db
 from sellers import services
 from sellers.banks import BANKS, account_length_ok
 from sellers.documents import KINDS, documents_for
-from sellers.models import STORY_MIN_LENGTH, Seller, SellerStatus
+from sellers.models import STORY_MIN_LENGTH, Seller
 from sellers.training.progress import missing_required
 
 STEP_KEYS = ("account", "profile", "bank", "documents", "training", "product", "review")
@@ -38,7 +38,6 @@ TITLES = {
     "product": _l("Your first product"),
     "review": _l("Check and send"),
 }
-SENT = (SellerStatus.SUBMITTED, SellerStatus.VERIFIED, SellerStatus.SUSPENDED)
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,9 @@ def product_done(seller: Seller | None) -> bool:
 
 
 def sent(seller: Seller | None) -> bool:
-    return seller is not None and seller.status in SENT
+    """Done once nothing is left to send: only a draft or a rejected shop can (and must) be
+    sent for checking."""
+    return seller is not None and not services.can_submit(seller)
 
 
 # --- the wizard's state ------------------------------------------------------------------------

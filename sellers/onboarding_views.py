@@ -44,7 +44,7 @@ from sellers.forms import (
     ProfileForm,
     SellerAccountForm,
 )
-from sellers.models import Seller, SellerStatus
+from sellers.models import Seller
 from sellers.training import progress
 from sellers.views import PUBLISH_PROBLEMS
 
@@ -377,7 +377,7 @@ def review():
             p for p in catalog.seller_products(wizard.seller) if p.status == ProductStatus.PUBLISHED
         ],
         action_form=EmptyForm(),
-        can_send=wizard.seller.status in (SellerStatus.DRAFT, SellerStatus.REJECTED),
+        can_send=services.can_submit(wizard.seller),
     )
 
 

@@ -21,10 +21,12 @@ from marketplace import regions
 from marketplace.auth.models import Role, User, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.states import ChangedMeanwhile, InvalidTransition
 from marketplace.text import unique_slug
 from orders import notifications
 from orders.models import AuditEvent
-from sellers.models import Seller, SellerStatus
+from sellers import states
+from sellers.models import Seller, SellerEvent, SellerStatus
 from sellers.training.progress import missing_required
 
 REASON_MAX = 1000
@@ -33,6 +35,10 @@ AUDIT_DETAIL_MAX = 500
 
 class ShopError(DomainError):
     pass
+
+
+class StatusChangedMeanwhile(ShopError):
+    """Someone else (another admin, or the seller) moved the shop's status first."""
 
 
 class TrainingRequired(ShopError):
@@ -127,34 +133,45 @@ def save_bank_account(seller: Seller, bank_name: str, number: str, holder: str) 
     return seller
 
 
+def _move(seller: Seller, status: SellerStatus, actor: User | None = None, note: str = "") -> None:
+    """The shop's status machine, with its refusals as this module's errors.
+
+    A refused move ends the transaction before raising: the refused UPDATE may hold a lock
+    (SQLite's write lock, a PostgreSQL row lock), and the caller then needs no clean-up of its
+    own before rendering its message.
+    """
+    try:
+        states.transition(
+            seller, status, actor_id=actor.id if actor is not None else None, note=note
+        )
+    except ChangedMeanwhile as exc:
+        db.session.rollback()
+        raise StatusChangedMeanwhile(str(exc)) from exc
+    except InvalidTransition as exc:
+        db.session.rollback()
+        raise ShopError(str(exc)) from exc
+
+
+def can_submit(seller: Seller | None) -> bool:
+    """Whether the shop may be sent for checking now (a draft, or a rejected shop fixed)."""
+    return seller is not None and states.can_move(seller, SellerStatus.SUBMITTED)
+
+
 def submit_for_verification(seller: Seller) -> Seller:
-    if seller.status not in (SellerStatus.DRAFT, SellerStatus.REJECTED):
-        raise ShopError("not a draft")
-    seller.status = SellerStatus.SUBMITTED.value
+    _move(seller, SellerStatus.SUBMITTED, seller.owner)
     seller.submitted_at = utcnow()
     db.session.commit()
     return seller
 
 
-ALLOWED = {
-    SellerStatus.DRAFT: {SellerStatus.SUBMITTED, SellerStatus.VERIFIED},
-    SellerStatus.SUBMITTED: {SellerStatus.VERIFIED, SellerStatus.REJECTED},
-    SellerStatus.REJECTED: {SellerStatus.SUBMITTED, SellerStatus.VERIFIED},
-    SellerStatus.VERIFIED: {SellerStatus.SUSPENDED},
-    SellerStatus.SUSPENDED: {SellerStatus.VERIFIED},
-}
-
-
-def _move(seller: Seller, status: SellerStatus) -> None:
-    if status not in ALLOWED[SellerStatus(seller.status)]:
-        raise ShopError(f"{seller.status} → {status}")
-    seller.status = status.value
-
-
-def set_status(seller: Seller, status: SellerStatus) -> Seller:
-    _move(seller, status)
+def set_status(seller: Seller, status: SellerStatus, actor: User | None = None) -> Seller:
+    _move(seller, status, actor)
     db.session.commit()
     return seller
+
+
+def status_history(seller: Seller) -> list[SellerEvent]:
+    return states.history(seller)
 
 
 def _audit(admin: User | None, action: str, seller: Seller, detail: str = "") -> None:
@@ -188,7 +205,7 @@ def _tell_owner(seller: Seller, compose) -> None:
 
 def approve_seller(seller: Seller, admin: User | None) -> Seller:
     """Verify the shop: its published products become public, and the seller is told."""
-    _move(seller, SellerStatus.VERIFIED)
+    _move(seller, SellerStatus.VERIFIED, admin)
     seller.rejection_reason = ""
     _audit(admin, "seller.verify", seller)
 
@@ -218,7 +235,7 @@ def reject_seller(seller: Seller, admin: User | None, reason: str) -> Seller:
     reason = " ".join((reason or "").split())[:REASON_MAX]
     if not reason:
         raise ShopError("a rejection needs a reason")
-    _move(seller, SellerStatus.REJECTED)
+    _move(seller, SellerStatus.REJECTED, admin, reason)
     seller.rejection_reason = reason
     _audit(admin, "seller.reject", seller, reason)
 
@@ -253,7 +270,7 @@ def change_status_by_admin(seller: Seller, admin: User | None, status: SellerSta
         return approve_seller(seller, admin)
     if status == SellerStatus.REJECTED:
         raise ShopError("a rejection needs a reason")
-    _move(seller, status)
+    _move(seller, status, admin)
     _audit(admin, f"seller.{status.value}", seller)
     db.session.commit()
     return seller

@@ -19,7 +19,6 @@ from marketplace.auth.permissions import role_required
 from marketplace.errors import NotFound
 from sellers import onboarding, services
 from sellers.forms import EmptyForm, PhotoForm, ProductForm, ShopForm
-from sellers.models import SellerStatus
 from sellers.training.progress import missing_required
 
 bp = Blueprint("sellers", __name__, url_prefix="/seller")
@@ -46,7 +45,7 @@ def _publish_gate(seller) -> dict:
     """
     return {
         "missing_training": missing_required(current_user),
-        "in_setup": seller is not None and seller.status != SellerStatus.VERIFIED,
+        "in_setup": seller is not None and not seller.is_public,
         "gate_seller": seller,
     }
 

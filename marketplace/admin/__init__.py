@@ -37,6 +37,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 MISSES_DAYS = 30
 
 
+def _changed_meanwhile() -> str:
+    """Two admins decided one shop at the same moment: the other decision stands."""
+    return _("Someone else changed this shop's status just now. Check it and decide again.")
+
+
 bp.before_request(admins_only)
 
 
@@ -106,6 +111,7 @@ def _render_detail(seller: Seller, reject_form: RejectForm, status: int = 200):
             documents=seller_documents.documents_for(seller),
             kinds=seller_documents.KINDS,
             products=catalog_services.seller_products(seller),
+            history=seller_services.status_history(seller),
             action_form=EmptyForm(),
             reject_form=reject_form,
         ),
@@ -126,6 +132,8 @@ def approve_seller(seller_id: int):
         return redirect(url_for("admin.seller_detail", seller_id=seller.id))
     try:
         seller_services.approve_seller(seller, current_user)
+    except seller_services.StatusChangedMeanwhile:
+        flash(_changed_meanwhile(), "error")
     except seller_services.ShopError:
         flash(_("That change is not allowed for this shop."), "error")
     else:
@@ -147,6 +155,9 @@ def reject_seller(seller_id: int):
         return _render_detail(seller, form, 400)
     try:
         seller_services.reject_seller(seller, current_user, form.reason.data)
+    except seller_services.StatusChangedMeanwhile:
+        flash(_changed_meanwhile(), "error")
+        return redirect(url_for("admin.seller_detail", seller_id=seller.id))
     except seller_services.ShopError:
         db.session.rollback()
         flash(_("That change is not allowed for this shop."), "error")
@@ -176,6 +187,8 @@ def seller_status(seller_id: int):
             _("Shop %(name)s is now: %(status)s", name=seller.shop_name, status=status.value),
             "success",
         )
+    except seller_services.StatusChangedMeanwhile:
+        flash(_changed_meanwhile(), "error")
     except seller_services.ShopError:
         db.session.rollback()
         flash(_("That change is not allowed for this shop."), "error")
