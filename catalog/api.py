@@ -24,7 +24,6 @@ from catalog.serializers import (
     product_detail,
     product_summaries,
 )
-from marketplace.errors import NotFound
 from marketplace.extensions import limiter
 from marketplace.text import is_digits
 from orders import reviews
@@ -132,10 +131,7 @@ def products():
 
 @bp.get("/products/<slug>")
 def product(slug: str):
-    try:
-        item = services.get_public_product(slug)
-    except NotFound:
-        return _error("Not Found", 404)
+    item = services.get_public_product(slug)
     return jsonify(product_detail(item, reviews.product_rating(item.id)))
 
 
