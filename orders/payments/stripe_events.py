@@ -37,6 +37,7 @@ from marketplace.request_hygiene import MAX_ID
 from orders import event_notes, settlement
 from orders.models import Order, Payment, PaymentEvent, PaymentMethod
 from orders.payments.base import PaymentError
+from orders.payments.stripe_provider import from_minor, to_minor
 from orders.states import (
     InvalidTransition,
     OrderStatus,
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 PROVIDER = PaymentMethod.STRIPE
 CURRENCY = "idr"
-MINOR_UNITS = 100  # Stripe counts IDR in hundredths of a rupiah (§7b)
 
 # Result labels, stored on PaymentEvent.result and returned to Stripe in the webhook reply.
 PAID = "paid"
@@ -222,7 +222,7 @@ def _outcome(session: dict, event_type: str | None) -> str:
 
 def _amount_matches(order: Order, session: dict) -> bool:
     currency = str(session.get("currency") or "").lower()
-    return currency == CURRENCY and session.get("amount_total") == order.total * MINOR_UNITS
+    return currency == CURRENCY and session.get("amount_total") == to_minor(order.total)
 
 
 def apply_session(session: dict, *, event_type: str | None = None) -> str:
@@ -273,7 +273,7 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
             "payment.amount_mismatch",
             order.number,
             f"stripe {session_id}: {session.get('amount_total')} {session.get('currency')}, "
-            f"expected {order.total * MINOR_UNITS} {CURRENCY}",
+            f"expected {to_minor(order.total)} {CURRENCY}",
         )
         return AMOUNT_MISMATCH
     if outcome == "pending":
@@ -308,7 +308,7 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
     settlement.settle_paid(
         order,
         payment,
-        amount=session["amount_total"] // MINOR_UNITS,
+        amount=from_minor(session["amount_total"]),
         provider_payment_id=_intent_id(session),
         note=note,
     )
@@ -378,7 +378,7 @@ def _on_charge_refunded(event_type: str, charge: dict) -> str:
     order = payment.order
     if str(charge.get("currency") or "").lower() != CURRENCY:
         return AMOUNT_MISMATCH
-    refunded = min(payment.amount, (_int(charge.get("amount_refunded")) or 0) // MINOR_UNITS)
+    refunded = min(payment.amount, from_minor(_int(charge.get("amount_refunded")) or 0))
     if refunded <= payment.refunded_amount:
         return ALREADY_RECORDED
     if payment.status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):

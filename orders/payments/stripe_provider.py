@@ -43,7 +43,13 @@ class InvalidWebhook(Exception):
 
 
 def to_minor(rupiah: int) -> int:
+    """Rupiah → Stripe's amount; the one place that knows IDR is not zero-decimal there."""
     return int(rupiah) * MINOR_UNITS
+
+
+def from_minor(amount: int) -> int:
+    """Stripe's amount → whole rupiah; a stray fraction of a rupiah is dropped, never rounded."""
+    return int(amount) // MINOR_UNITS
 
 
 def _plain(obj: Any) -> dict:
