@@ -134,7 +134,6 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a workshop lasts hours; forms opened early must still post
     SEND_FILE_MAX_AGE_DEFAULT = 3600
-    JSON_SORT_KEYS = False
     TESTING = False
 
 
