@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from marketplace import mail, phones
-from marketplace.auth.models import Role, User
+from marketplace.auth.models import Role, User, hash_secret
 from marketplace.errors import DomainError
 from marketplace.extensions import db, login_manager
 
@@ -325,7 +325,7 @@ def issue_reset_code(user: User) -> str:
     so the table does not hold a usable code. The caller commits, with its audit record.
     """
     code = "".join(secrets.choice("0123456789") for _ in range(RESET_CODE_DIGITS))
-    user.reset_code_hash = generate_password_hash(code)
+    user.reset_code_hash = hash_secret(code)
     user.reset_code_expires_at = datetime.now(UTC) + RESET_CODE_LIFETIME
     return code
 

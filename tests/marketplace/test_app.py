@@ -140,3 +140,30 @@ def test_a_domain_not_found_under_the_api_is_a_json_404(tmp_path):
     response = app.test_client().get("/api/v1/missing-thing")
     assert response.status_code == 404
     assert response.get_json() == {"error": "Not Found", "status": 404}
+
+
+def test_the_instance_guard_sees_new_changed_and_removed_files(tmp_path):
+    from tests.conftest import instance_changes, instance_snapshot
+
+    assert instance_snapshot(tmp_path / "absent") == {}
+    (tmp_path / "kept.txt").write_text("a")
+    (tmp_path / "changed.txt").write_text("a")
+    (tmp_path / "removed.txt").write_text("a")
+    before = instance_snapshot(tmp_path)
+    assert instance_changes(before, instance_snapshot(tmp_path)) == []
+    (tmp_path / "changed.txt").write_text("ab")
+    (tmp_path / "removed.txt").unlink()
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "new.jpg").write_bytes(b"x")
+    changed = instance_changes(before, instance_snapshot(tmp_path))
+    assert {"changed.txt", "removed.txt", "media", "media/new.jpg"} <= set(changed)
+    assert "kept.txt" not in changed
+
+
+def test_apps_built_by_tests_keep_out_of_the_checkout_instance_folder():
+    from tests.conftest import REPO_INSTANCE
+
+    app = create_app()
+    assert not app.instance_path.startswith(str(REPO_INSTANCE))
+    for key in ("MEDIA_ROOT", "PRIVATE_ROOT", "MAIL_OUTBOX", "SEARCH_INDEX_DIR"):
+        assert not app.config[key].startswith(str(REPO_INSTANCE)), key
