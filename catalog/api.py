@@ -113,7 +113,8 @@ def products():
     def page_url(page: int) -> str | None:
         if not 1 <= page <= pages or page == results.page:
             return None
-        return url_for(".products", **{**request.args.to_dict(), "page": page}, _external=True)
+        args = {**request.args.to_dict(), "page": str(page)}
+        return url_for(".products", **args, _external=True)
 
     return jsonify(
         items=product_summaries(items, reviews.ratings_for_products(p.id for p in items)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import select
 
@@ -66,7 +67,7 @@ class DatabaseStore:
         return {item.product_id: item.quantity for item in cart.items} if cart else {}
 
     def replace(self, items: dict[int, int]) -> None:
-        cart = self._cart(create=True)
+        cart = cast(Cart, self._cart(create=True))  # create=True always gives one
         existing = {item.product_id: item for item in cart.items}
         for product_id, item in existing.items():
             if items.get(product_id, 0) <= 0:

@@ -87,7 +87,7 @@ FULFILMENT_TRANSITIONS: dict[FulfilmentStatus, set[FulfilmentStatus]] = {
     FulfilmentStatus.CANCELLED: set(),
 }
 
-MACHINES = {
+MACHINES: dict[str, tuple[type[enum.StrEnum], dict]] = {
     "order": (OrderStatus, ORDER_TRANSITIONS),
     "payment": (PaymentStatus, PAYMENT_TRANSITIONS),
     "fulfilment": (FulfilmentStatus, FULFILMENT_TRANSITIONS),
@@ -130,7 +130,8 @@ def transition(
         .values({field: target.value})
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    # An UPDATE or DELETE gives a CursorResult; the session's stubs say Result.
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidTransition(f"{machine}: {current} → {target} (changed meanwhile)")
     db.session.expire(obj, [field])
     if not record:

@@ -132,7 +132,7 @@ def _product_form(product=None) -> ProductForm:
     form = ProductForm(obj=product if request.method == "GET" else None)
     lang = _lang()
     form.category_id.choices = [SelectChoice("", _("Choose a category…"))] + [
-        SelectChoice(c.id, c.name(lang), optgroup=c.parent.name(lang))
+        SelectChoice(c.id, c.name(lang), optgroup=c.parent.name(lang))  # type: ignore[union-attr]
         for c in catalog.all_categories()
     ]
     if request.method == "GET" and product is None:

@@ -287,7 +287,7 @@ class Snapshot:
             out.update(zip(shifted, scores, strict=True))
         return out
 
-    def expansions(self, q: Query) -> Iterable[str]:
+    def expansions(self, q: FuzzyTerm | Prefix) -> Iterable[str]:
         reader = self.searcher.reader()
         if isinstance(q, FuzzyTerm):
             return reader.terms_within(q.fieldname, q.text, q.maxdist, prefix=q.prefixlength)

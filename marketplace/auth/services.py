@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.security import check_password_hash
 
 from marketplace import mail, phones
@@ -305,7 +306,10 @@ def find_users(query: str, limit: int = 50) -> list[User]:
     if not query:
         return []
     like = f"%{query.lower()}%"
-    conditions = [func.lower(User.name).like(like), func.lower(User.email).like(like)]
+    conditions: list[ColumnElement[bool]] = [
+        func.lower(User.name).like(like),
+        func.lower(User.email).like(like),
+    ]
     e164 = phones.to_e164(query)
     if e164:
         conditions.append(User.phone == e164)

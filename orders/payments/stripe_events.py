@@ -27,6 +27,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,7 +38,7 @@ from marketplace.request_hygiene import MAX_ID
 from orders import event_notes, settlement
 from orders.models import Order, Payment, PaymentEvent, PaymentMethod
 from orders.payments.base import PaymentError
-from orders.payments.stripe_provider import from_minor, to_minor
+from orders.payments.stripe_provider import StripeProvider, from_minor, to_minor
 from orders.states import (
     InvalidTransition,
     OrderStatus,
@@ -233,6 +234,8 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
     found = _locate_session(session)
     order, payment = found.order, found.payment
     session_id = str(session.get("id") or "")
+    if payment is None or order is None:  # a problem always comes with both rows
+        return UNKNOWN_PAYMENT
     if found.problem:
         log.error("stripe session %s refused: %s", session_id, found.problem)
         settlement.audit(
@@ -242,8 +245,6 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
             f"stripe {session_id[:80]} refused for payment {payment.id}: {found.problem}"[:500],
         )
         return MISMATCH
-    if payment is None:
-        return UNKNOWN_PAYMENT
     if found.bind:
         payment.provider_reference = session_id
     note = f"stripe {session_id}"
@@ -474,7 +475,8 @@ def _finish(record_id: int, result: str, *, parked: bool = False) -> bool:
         .values(result=result, processed_at=None if parked else utcnow())
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    # An UPDATE or DELETE gives a CursorResult; the session's stubs say Result.
+    return done.rowcount == 1  # type: ignore[attr-defined]
 
 
 def _process(record_id: int, event_type: str, obj: dict) -> str:
@@ -619,7 +621,7 @@ def fulfil_from_return(session_id: str, order: Order | None = None) -> str:
     from orders.payments import provider_for
 
     try:
-        session = provider_for(PROVIDER).retrieve_session(session_id)
+        session = cast(StripeProvider, provider_for(PROVIDER)).retrieve_session(session_id)
     except PaymentError:
         return UNAVAILABLE
     return _apply_and_commit(session, order_id=order.id if order is not None else None)
@@ -648,7 +650,7 @@ def reconcile(since_hours: int = 72) -> ReconcileReport:
     """
     from orders.payments import provider_for
 
-    provider = provider_for(PROVIDER)
+    provider = cast(StripeProvider, provider_for(PROVIDER))
     report = ReconcileReport()
     cutoff = utcnow() - timedelta(hours=since_hours)
 
@@ -696,7 +698,7 @@ def reconcile(since_hours: int = 72) -> ReconcileReport:
         payment = db.session.get(Payment, payment_id)
         if payment is None or payment.status not in waiting:
             continue  # an event above settled it
-        reference = payment.provider_reference
+        reference = payment.provider_reference or ""  # never empty: selected above
         db.session.rollback()  # no transaction held open while Stripe answers
         try:
             session = provider.retrieve_session(reference)
