@@ -24,7 +24,6 @@ from catalog.serializers import (
     product_detail,
     product_summaries,
 )
-from marketplace.errors import NotFound
 from marketplace.extensions import limiter
 from marketplace.text import is_digits
 from orders import reviews
@@ -114,7 +113,8 @@ def products():
     def page_url(page: int) -> str | None:
         if not 1 <= page <= pages or page == results.page:
             return None
-        return url_for(".products", **{**request.args.to_dict(), "page": page}, _external=True)
+        args = {**request.args.to_dict(), "page": str(page)}
+        return url_for(".products", **args, _external=True)
 
     return jsonify(
         items=product_summaries(items, reviews.ratings_for_products(p.id for p in items)),
@@ -132,10 +132,7 @@ def products():
 
 @bp.get("/products/<slug>")
 def product(slug: str):
-    try:
-        item = services.get_public_product(slug)
-    except NotFound:
-        return _error("Not Found", 404)
+    item = services.get_public_product(slug)
     return jsonify(product_detail(item, reviews.product_rating(item.id)))
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, UnaryExpression, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Query, selectinload
+from sqlalchemy.orm import selectinload
 
 from catalog.images import process_image, store_processed, variant_names
 from catalog.models import Category, Product, ProductImage, ProductStatus
@@ -22,7 +22,7 @@ from marketplace.storage import public_storage
 from marketplace.text import unique_slug
 from sellers.models import Seller, SellerStatus
 
-SORTS = {
+SORTS: dict[str, tuple[UnaryExpression, ...]] = {
     "newest": (Product.created_at.desc(), Product.id.desc()),
     "price_asc": (Product.price.asc(), Product.id.asc()),
     "price_desc": (Product.price.desc(), Product.id.desc()),
@@ -31,7 +31,7 @@ SORTS = {
 DEFAULT_SORT = "newest"
 
 
-def public_products() -> Query:
+def public_products() -> Select[Product]:
     """Published products of verified shops: the only ones a buyer may ever see."""
     return (
         select(Product)
@@ -218,7 +218,7 @@ def seller_products(seller: Seller) -> list[Product]:
 def get_own_product(seller: Seller | None, product_id: int) -> Product:
     """Another seller's product is "not found", never "forbidden": ids must not leak."""
     product = db.session.get(Product, product_id) if seller else None
-    if product is None or product.seller_id != seller.id:
+    if product is None or seller is None or product.seller_id != seller.id:
         raise NotFound(product_id)
     return product
 

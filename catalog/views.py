@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from catalog import search as search_engine
@@ -17,7 +17,6 @@ from catalog.search.params import (
     parse_query,
     query_args,
 )
-from marketplace.errors import NotFound
 from marketplace.forms import ascii_int
 from marketplace.page_cache import cached_page
 from orders import reviews
@@ -37,10 +36,7 @@ def _page_arg() -> int:
 @bp.get("/c/<slug>")
 @cached_page
 def category(slug: str):
-    try:
-        cat = services.get_category(slug)
-    except NotFound:
-        abort(404)
+    cat = services.get_category(slug)
     sort = request.args.get("sort", services.DEFAULT_SORT)
     if sort not in services.SORTS:
         sort = services.DEFAULT_SORT
@@ -53,10 +49,7 @@ def category(slug: str):
 @bp.get("/p/<slug>")
 @cached_page
 def product(slug: str):
-    try:
-        item = services.get_public_product(slug)
-    except NotFound:
-        abort(404)
+    item = services.get_public_product(slug)
     rating = reviews.product_rating(item.id)
     return render_template(
         "catalog/product.html",
@@ -128,10 +121,7 @@ def _product_context(item, rating=None) -> dict:
 @bp.get("/shop/<slug>")
 @cached_page
 def shop(slug: str):
-    try:
-        seller = services.get_public_seller(slug)
-    except NotFound:
-        abort(404)
+    seller = services.get_public_seller(slug)
     page = services.list_seller_products(seller, _page_arg())
     return render_template(
         "catalog/shop.html",

@@ -28,6 +28,10 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# werkzeug.security.generate_password_hash's default (a method name, not a secret).
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105
+
+
 def from_environment(instance_path: Path) -> dict:
     """Build the settings dictionary from the process environment with development defaults."""
     env = os.environ
@@ -54,6 +58,10 @@ def from_environment(instance_path: Path) -> dict:
         # Adds Retry-After (and X-RateLimit-*) so a refused client knows when to try again.
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # werkzeug's method string for password (and reset code) hashes: its own default,
+        # scrypt, in every real deployment; the tests choose a cheap one so the suite runs fast.
+        # Existing hashes keep verifying whatever this says: each hash names its own method.
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", DEFAULT_PASSWORD_HASH_METHOD),
         # Requests to the public JSON API (/api/v1) per client address.
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "120 per minute"),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
@@ -151,7 +159,6 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a workshop lasts hours; forms opened early must still post
     SEND_FILE_MAX_AGE_DEFAULT = 3600
-    JSON_SORT_KEYS = False
     TESTING = False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from werkzeug import exceptions
 from werkzeug.exceptions import HTTPException
 
 from marketplace.extensions import db
@@ -32,6 +33,12 @@ def init_app(app: Flask) -> None:
         if error.code not in (400, 403, 404, 405, 413, 429):
             template = "errors/generic.html"
         return render_template(template, error=error), error.code, headers
+
+    @app.errorhandler(NotFound)
+    def _domain_not_found(error: NotFound):
+        # Services raise the domain's NotFound; views let it through so the page (or the API's
+        # JSON) is the same 404 a missing URL gets, without each view translating it.
+        return _http_error(exceptions.NotFound())
 
     @app.errorhandler(500)
     def _server_error(error):

@@ -28,10 +28,10 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
-        return user_locale
+        return str(user_locale)
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -193,12 +193,12 @@ def init_app(app: Flask) -> None:
         # Flask-WTF looks for a request's translations in ``request.wtforms_translations``
         # before loading WTForms' own catalogues: every ``FlaskForm`` picks these up, including
         # forms that do not know about this module.
-        request.wtforms_translations = form_translations
+        request.wtforms_translations = form_translations  # type: ignore[attr-defined]
 
     @app.before_request
     def _remember_query_locale() -> None:
         # ``?lang=en`` lets a shared link open in the sender's language.
-        lang = request.args.get("lang")
+        lang = request.args.get("lang", "")
         if lang in app.config["LANGUAGES"] and session.get("locale") != lang:
             session["locale"] = lang
             if current_user.is_authenticated and current_user.locale != lang:

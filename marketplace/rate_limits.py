@@ -78,7 +78,7 @@ class DatabaseStorage(Storage):
             ).first()
         if row is None or row.expires_at <= time.time():
             return 0
-        return int(row.count)
+        return int(row._mapping["count"])  # ``row.count`` is also the tuple method to mypy
 
     def get_expiry(self, key: str) -> float:
         with db.engine.connect() as conn:

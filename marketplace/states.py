@@ -66,7 +66,8 @@ class StateMachine(Generic[S]):
             .values({field: target.value})
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        # An UPDATE gives a CursorResult; the session's stubs say Result.
+        if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ChangedMeanwhile(f"{self.name}: {current} → {target} (changed meanwhile)")
         db.session.expire(obj, [field])
         return current

@@ -24,7 +24,6 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.auth.permissions import admins_only
-from marketplace.errors import NotFound
 from marketplace.i18n import format_rupiah
 from marketplace.media import private_image_response
 from orders import bank_transfer, fulfilment, payouts
@@ -130,10 +129,7 @@ def receipt(payment_id: int):
     payment = bank_transfer.get_payment(payment_id)
     if payment is None:
         abort(404)
-    try:
-        data = bank_transfer.receipt_bytes(payment)
-    except NotFound:
-        abort(404)
+    data = bank_transfer.receipt_bytes(payment)
     return private_image_response(data, f"receipt-{payment.id}.jpg")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import select
 
@@ -82,7 +83,7 @@ class DatabaseStore:
         self._set({})
 
     def _set(self, items: dict[int, int]) -> None:
-        cart = self._cart(create=True)
+        cart = cast(Cart, self._cart(create=True))  # create=True always gives one
         existing = {item.product_id: item for item in cart.items}
         for product_id, item in existing.items():
             if items.get(product_id, 0) <= 0:

@@ -175,7 +175,9 @@ def place_order(
     destination = regions.chain(address.village_code)["province_code"]
     chosen: dict[int, shipping.ShippingOption] = {}
     for seller_id, group in groups.items():
-        option = shipping.find_option(shipping_options(group, destination), services.get(seller_id))
+        option = shipping.find_option(
+            shipping_options(group, destination), services.get(seller_id, "")
+        )
         if option is None:
             raise CheckoutError("shipping", [group.seller.shop_name])
         chosen[seller_id] = option

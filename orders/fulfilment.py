@@ -150,7 +150,9 @@ def _refused(code: str, message: Callable, part: SellerOrder) -> FulfilmentError
     of whoever reads it, and services stay usable outside a request.
     """
     db.session.rollback()
-    return FulfilmentError(code, message(status=FULFILMENT_STATUS.get(part.status, part.status)))
+    # StrEnum keys: the stored string finds its member's label.
+    label = FULFILMENT_STATUS.get(part.status, part.status)  # type: ignore[call-overload]
+    return FulfilmentError(code, message(status=label))
 
 
 def _cannot_cancel(**kw):

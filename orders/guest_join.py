@@ -68,7 +68,10 @@ def waiting_count(user) -> int:
     """How many guest orders were placed with the user's address and have not joined yet."""
     if user is None or not getattr(user, "is_authenticated", False) or not _address(user):
         return 0
-    return db.session.scalar(select(func.count()).select_from(_waiting(_address(user)).subquery()))
+    return (
+        db.session.scalar(select(func.count()).select_from(_waiting(_address(user)).subquery()))
+        or 0
+    )
 
 
 def _last_sent(user):
@@ -170,7 +173,8 @@ def join_orders(user, token: str) -> Joined:
     if not numbers:
         return Joined(JoinResult.NOTHING)
     try:
-        moved = db.session.execute(
+        # An UPDATE or DELETE gives a CursorResult; the session's stubs say Result.
+        moved = db.session.execute(  # type: ignore[attr-defined]
             update(Order)
             .where(Order.buyer_id.is_(None), Order.email == email, Order.number.in_(numbers))
             .values(buyer_id=user.id)

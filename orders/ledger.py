@@ -55,6 +55,7 @@ def _adjusted(part: SellerOrder) -> int:
                 LedgerEntry.seller_order_id == part.id, LedgerEntry.kind == LedgerKind.ADJUSTMENT
             )
         )
+        or 0
     )
 
 
@@ -102,6 +103,7 @@ def balance(seller_id: int) -> int:
                 LedgerEntry.seller_id == seller_id
             )
         )
+        or 0
     )
 
 

@@ -134,7 +134,8 @@ def create_batch(admin, seller_ids=None) -> BatchResult:
             )
         )
         payable = _payables([s.id for s in sellers])
-        to_pay, skipped = [], []
+        to_pay: list = []
+        skipped: list = []
         for seller in sellers:
             amount = payable.get(seller.id, 0)
             if amount <= 0:

@@ -46,7 +46,7 @@ class Rating(NamedTuple):
     """An average (None without reviews) and how many reviews it rests on."""
 
     average: float | None
-    count: int
+    count: int  # type: ignore[assignment]  # a field named like tuple.count, on purpose
 
     @property
     def rounded(self) -> Decimal | None:
@@ -205,9 +205,9 @@ def add_review(
 
 
 def _rating(row) -> Rating:
-    average, count = row if row is not None else (None, 0)
-    if not count:
+    if row is None or not row[1]:
         return NO_RATING
+    average, count = row
     return Rating(float(average), int(count))
 
 

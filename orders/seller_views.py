@@ -7,7 +7,7 @@ treats another seller's part as not found (404), and every change is one call to
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,6 @@ from wtforms.validators import DataRequired, Length, Regexp
 from marketplace import regions
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
-from marketplace.errors import NotFound
 from orders import fulfilment, ledger, payouts
 from orders.labels import COURIERS, FULFILMENT_STATUS, LEDGER_KIND, courier_for_service
 from orders.payments import PaymentError
@@ -76,10 +75,7 @@ def _csrf_failed(form: FlaskForm) -> bool:
 
 
 def _own_part(part_id: int):
-    try:
-        return fulfilment.get_part_for_seller(seller_services.seller_for(current_user), part_id)
-    except NotFound:
-        abort(404)
+    return fulfilment.get_part_for_seller(seller_services.seller_for(current_user), part_id)
 
 
 @bp.get("/orders")

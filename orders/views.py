@@ -7,6 +7,8 @@ last look at the totals. Nothing about prices is taken from the browser.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -92,11 +94,12 @@ def _template_globals(state) -> None:
 
 
 def _status_label(machine: str, value: str) -> str:
-    table = {
+    tables: dict[str, Mapping[Any, object]] = {
         "order": labels.ORDER_STATUS,
         "payment": labels.PAYMENT_STATUS,
         "fulfilment": labels.FULFILMENT_STATUS,
-    }.get(machine, {})
+    }
+    table = tables.get(machine, {})
     return str(table.get(value, value))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -83,6 +85,10 @@ class BankAccountChecks:
 
     A mistyped number sends a seller's money nowhere for weeks, so it is caught at the form.
     """
+
+    # The form this is mixed into declares these fields.
+    bank_name: Any
+    bank_account_number: Any
 
     def validate_bank_account_number(self, field) -> None:
         bank = self.bank_name.data or ""

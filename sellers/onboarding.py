@@ -156,6 +156,7 @@ def submit(user: User) -> Seller:
     already sent (or is verified).
     """
     missing = can_submit(user)
-    if missing:
+    seller = services.seller_for(user)
+    if missing or seller is None:  # with no step missing, the shop exists
         raise NotReady(missing)
-    return services.submit_for_verification(services.seller_for(user))
+    return services.submit_for_verification(seller)

@@ -11,7 +11,7 @@ each view having to compute and pass it.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +19,6 @@ from catalog import services as catalog
 from catalog.models import Product, ProductStatus
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
-from marketplace.errors import NotFound
 from marketplace.i18n import format_rupiah
 from sellers import quality, services, share
 from sellers.models import Seller
@@ -42,10 +41,7 @@ def _seller() -> Seller | None:
 
 
 def _own_product(product_id: int) -> Product:
-    try:
-        return catalog.get_own_product(services.seller_for(current_user), product_id)
-    except NotFound:
-        abort(404)
+    return catalog.get_own_product(services.seller_for(current_user), product_id)
 
 
 def _lang() -> str:

@@ -16,7 +16,6 @@ from catalog.images import ImageRejected
 from catalog.models import ProductStatus
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
-from marketplace.errors import NotFound
 from sellers import onboarding, services
 from sellers.forms import EmptyForm, PhotoForm, ProductForm, ShopForm
 from sellers.training.progress import missing_required
@@ -51,10 +50,7 @@ def _publish_gate(seller) -> dict:
 
 
 def _own_product(product_id: int):
-    try:
-        return catalog.get_own_product(services.seller_for(current_user), product_id)
-    except NotFound:
-        abort(404)
+    return catalog.get_own_product(services.seller_for(current_user), product_id)
 
 
 @bp.get("/")
@@ -135,7 +131,7 @@ def _product_form(product=None) -> ProductForm:
     form = ProductForm(obj=product if request.method == "GET" else None)
     lang = _lang()
     form.category_id.choices = [SelectChoice("", _("Choose a category…"))] + [
-        SelectChoice(c.id, c.name(lang), optgroup=c.parent.name(lang))
+        SelectChoice(c.id, c.name(lang), optgroup=c.parent.name(lang))  # type: ignore[union-attr]
         for c in catalog.all_categories()
     ]
     if request.method == "GET" and product is None:
@@ -263,10 +259,7 @@ def add_photos(product_id: int):
 def delete_photo(product_id: int, image_id: int):
     product = _own_product(product_id)
     if EmptyForm().validate_on_submit():
-        try:
-            catalog.remove_product_image(product, image_id)
-        except NotFound:
-            abort(404)
+        catalog.remove_product_image(product, image_id)
         flash(_("Photo removed."), "info")
     return redirect(url_for("sellers.edit_product", product_id=product.id))
 
@@ -276,10 +269,7 @@ def delete_photo(product_id: int, image_id: int):
 def cover_photo(product_id: int, image_id: int):
     product = _own_product(product_id)
     if EmptyForm().validate_on_submit():
-        try:
-            catalog.move_product_image(product, image_id, to_front=True)
-        except NotFound:
-            abort(404)
+        catalog.move_product_image(product, image_id, to_front=True)
         flash(_("This photo is now the main photo."), "info")
     return redirect(url_for("sellers.edit_product", product_id=product.id))
 

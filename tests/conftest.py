@@ -24,6 +24,7 @@ PG_SKIP_REASON = (
 
 
 SEARCH_BACKENDS = ["whoosh", "postgres"]
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -59,7 +60,47 @@ def base_config(database_url: str, media_root: str) -> dict:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "PRODUCTS_PER_PAGE": 4,
         "PAGE_CACHE_SECONDS": 0,  # on only in the page-cache tests, which check it directly
+        # A few thousand times cheaper than scrypt: tests create and log in many users.
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
     }
+
+
+REPO_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+def instance_snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under ``root`` with its size and modification time (empty if it is absent)."""
+    if not root.exists():
+        return {}
+    snapshot = {".": (0, root.stat().st_mtime_ns)}
+    for path in root.rglob("*"):
+        stat = path.lstat()
+        snapshot[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+    return snapshot
+
+
+def instance_changes(before: dict, after: dict) -> list[str]:
+    return sorted(
+        path for path in before.keys() | after.keys() if before.get(path) != after.get(path)
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_the_repository_instance_untouched(tmp_path_factory):
+    """Apps built without an explicit INSTANCE_PATH live in a temporary folder, and the run
+    fails if anything under the checkout's ./instance (a developer's database, uploads and
+    outbox) was created or changed. A dev server writing there during the run would trip it:
+    run the tests with the server stopped, or from another checkout."""
+    before = instance_snapshot(REPO_INSTANCE)
+    saved = os.environ.get("INSTANCE_PATH")
+    os.environ["INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    yield
+    if saved is None:
+        os.environ.pop("INSTANCE_PATH", None)
+    else:
+        os.environ["INSTANCE_PATH"] = saved
+    changed = instance_changes(before, instance_snapshot(REPO_INSTANCE))
+    assert not changed, f"the test run wrote into {REPO_INSTANCE}: {changed[:10]}"
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -19,7 +19,7 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on Linux or macOS
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # the lock then does nothing: one process
 
 
 class IndexLock:

@@ -51,7 +51,8 @@ def record(query: SearchQuery, total: int) -> None:
     day = utcnow().date()
     for attempt in range(2):
         try:
-            bumped = db.session.execute(
+            # An UPDATE or DELETE gives a CursorResult; the session's stubs say Result.
+            bumped = db.session.execute(  # type: ignore[attr-defined]
                 update(SearchMiss)
                 .where(SearchMiss.day == day, SearchMiss.phrase == phrase)
                 .values(count=SearchMiss.count + 1)
@@ -101,6 +102,7 @@ def forget_old(days: int = KEPT_DAYS) -> int:
     """Drop the counts older than ``days`` days (the table holds one row per phrase and day,
     so random queries must not pile up forever). Returns how many rows went."""
     before = utcnow().date() - timedelta(days=days)
-    gone = db.session.execute(delete(SearchMiss).where(SearchMiss.day < before)).rowcount
+    # An UPDATE or DELETE gives a CursorResult; the session's stubs say Result.
+    gone = db.session.execute(delete(SearchMiss).where(SearchMiss.day < before)).rowcount  # type: ignore[attr-defined]
     db.session.commit()
     return gone

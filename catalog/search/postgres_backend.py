@@ -208,7 +208,8 @@ class PostgresBackend:
 
     # -- reads -----------------------------------------------------------------------------
     def _where(self, query: SearchQuery, match: str) -> tuple[str, dict]:
-        clauses, params = [match], {}
+        clauses = [match]
+        params: dict[str, object] = {}
         if query.category:
             clauses.append("(leaf = :category OR parent = :category)")
             params["category"] = query.category
@@ -240,7 +241,8 @@ class PostgresBackend:
             ),
             params,
         ).all()
-        total, facets = 0, {name: [] for name in FACETS}
+        total = 0
+        facets: dict[str, list] = {name: [] for name in FACETS}
         for g_leaf, g_prov, g_seller, g_band, leaf, prov, seller, band, n in counts:
             if g_leaf and g_prov and g_seller and g_band:
                 total = n

@@ -132,7 +132,8 @@ def text_query(text: str) -> Query | None:
     toks = tokens(text)
     if not toks:
         return None
-    parts, i = [], 0
+    parts: list[Query] = []
+    i = 0
     spans = {start: (end, concept) for start, end, concept in find_concepts(toks)}
     while i < len(toks):
         if i in spans:
@@ -204,7 +205,7 @@ class WhooshBackend:
     def __init__(self, directory: str | Path, rebuild: Callable[[], None] | None = None):
         self.directory = Path(directory)
         self._rebuild_from_source = rebuild
-        self._ix = None
+        self._ix: index.Index | None = None
         self._local = threading.local()
         self._guard = IndexLock(self.directory.with_name(self.directory.name + ".lock"))
         self._segments = SegmentCache()

@@ -18,7 +18,8 @@ It understands the queries ``whoosh_backend`` builds (``Term``, ``And``, ``Or``,
 ``FuzzyTerm``, ``Prefix``, ``Every``) and nothing else; ``tests/catalog`` compares its answers
 with Whoosh's own collector on the same index.
 
-Reading the postings uses the block layout of the ``whoosh3`` codec (``W3LeafMatcher``); the
+Reading the postings uses the block layout of the ``whoosh3`` codec (``W3LeafMatcher``),
+through ``whoosh_internals``, the one module that touches Whoosh's private attributes; the
 distribution is pinned to one version in ``pyproject.toml`` for this reason, and any other
 matcher is read posting by posting through the public matcher interface.
 """
@@ -34,10 +35,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Every, FuzzyTerm, Or, Prefix, Query, Term
 from whoosh.reading import TermNotFound
+
+from catalog.search import whoosh_internals
 
 Scores = dict[int, float]
 
@@ -105,13 +107,10 @@ def _read_matcher(matcher) -> tuple[array, array]:
         matcher = matcher.child
     ids = array("l")
     tfs = array("f")
-    if isinstance(matcher, W3LeafMatcher):
-        while not matcher._atend:
-            matcher._read_data()
-            matcher._read_weights()
-            ids.extend(accumulate(matcher._data[0]))  # each block's ids are delta-encoded
-            tfs.extend(matcher._weights)
-            matcher._next_block()
+    if whoosh_internals.reads_blocks(matcher):
+        for deltas, weights in whoosh_internals.leaf_blocks(matcher):
+            ids.extend(accumulate(deltas))  # each block's ids are delta-encoded
+            tfs.extend(weights)
         return ids, tfs
     while matcher.is_active():
         ids.append(matcher.id())
@@ -288,7 +287,7 @@ class Snapshot:
             out.update(zip(shifted, scores, strict=True))
         return out
 
-    def expansions(self, q: Query) -> Iterable[str]:
+    def expansions(self, q: FuzzyTerm | Prefix) -> Iterable[str]:
         reader = self.searcher.reader()
         if isinstance(q, FuzzyTerm):
             return reader.terms_within(q.fieldname, q.text, q.maxdist, prefix=q.prefixlength)

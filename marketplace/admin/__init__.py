@@ -25,7 +25,6 @@ from catalog.models import Product, ProductStatus
 from catalog.search import misses as search_misses_service
 from marketplace.auth.models import User
 from marketplace.auth.permissions import admins_only
-from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.media import private_image_response
 from sellers import documents as seller_documents
@@ -200,10 +199,7 @@ def _serve_document(seller_id: int, kind: str):
     document = seller_documents.document_for(seller, kind)
     if document is None:
         abort(404)
-    try:
-        data = seller_documents.document_bytes(document)
-    except NotFound:
-        abort(404)
+    data = seller_documents.document_bytes(document)
     return private_image_response(data, f"{seller.slug}-{kind}.jpg")
 
 

@@ -10,11 +10,13 @@ import enum
 import secrets
 from datetime import UTC, datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from marketplace.config import DEFAULT_PASSWORD_HASH_METHOD
 from marketplace.extensions import db
 
 
@@ -24,6 +26,17 @@ def utcnow() -> datetime:
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    """Hash a password or reset code with the configured method (cheap in tests, scrypt else).
+
+    Outside an application context (a script building users by hand) werkzeug's default holds.
+    """
+    method = DEFAULT_PASSWORD_HASH_METHOD
+    if has_app_context():
+        method = current_app.config.get("PASSWORD_HASH_METHOD", method)
+    return generate_password_hash(secret, method=method)
 
 
 class Role(enum.StrEnum):
@@ -61,7 +74,7 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_secret(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -18,10 +18,11 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
+from sqlalchemy.sql.elements import ColumnElement
+from werkzeug.security import check_password_hash
 
 from marketplace import mail, phones
-from marketplace.auth.models import Role, User
+from marketplace.auth.models import Role, User, hash_secret
 from marketplace.errors import DomainError
 from marketplace.extensions import db, login_manager
 
@@ -305,7 +306,10 @@ def find_users(query: str, limit: int = 50) -> list[User]:
     if not query:
         return []
     like = f"%{query.lower()}%"
-    conditions = [func.lower(User.name).like(like), func.lower(User.email).like(like)]
+    conditions: list[ColumnElement[bool]] = [
+        func.lower(User.name).like(like),
+        func.lower(User.email).like(like),
+    ]
     e164 = phones.to_e164(query)
     if e164:
         conditions.append(User.phone == e164)
@@ -325,7 +329,7 @@ def issue_reset_code(user: User) -> str:
     so the table does not hold a usable code. The caller commits, with its audit record.
     """
     code = "".join(secrets.choice("0123456789") for _ in range(RESET_CODE_DIGITS))
-    user.reset_code_hash = generate_password_hash(code)
+    user.reset_code_hash = hash_secret(code)
     user.reset_code_expires_at = datetime.now(UTC) + RESET_CODE_LIFETIME
     return code
 

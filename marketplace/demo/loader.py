@@ -122,7 +122,7 @@ def _ensure_product(
     slug = slugify(data.title, max_length=120)
     product = db.session.scalar(select(Product).where(Product.slug == slug))
     created = product is None
-    if created:
+    if product is None:
         product = catalog.create_product(
             seller,
             catalog.ProductData(
@@ -158,7 +158,8 @@ def _spread(products, limit: int):
     by_category: dict[str, list] = {}
     for p in products:
         by_category.setdefault(p.category_slug, []).append(p)
-    picked, queues = [], list(by_category.values())
+    picked: list = []
+    queues = list(by_category.values())
     while len(picked) < limit and any(queues):
         for queue in queues:
             if queue and len(picked) < limit:
@@ -191,7 +192,7 @@ def load(
     return {
         "categories": len(categories),
         "sellers": len(sellers),
-        "products": db.session.scalar(select(func.count(Product.id))),
-        "images": db.session.scalar(select(func.count(ProductImage.id))),
+        "products": db.session.scalar(select(func.count(Product.id))) or 0,
+        "images": db.session.scalar(select(func.count(ProductImage.id))) or 0,
         "created": created,
     }

@@ -27,6 +27,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +38,7 @@ from marketplace.request_hygiene import MAX_ID
 from orders import event_notes, settlement
 from orders.models import Order, Payment, PaymentEvent, PaymentMethod
 from orders.payments.base import PaymentError
+from orders.payments.stripe_provider import StripeProvider, from_minor, to_minor
 from orders.states import (
     InvalidTransition,
     OrderStatus,
@@ -49,7 +51,6 @@ log = logging.getLogger(__name__)
 
 PROVIDER = PaymentMethod.STRIPE
 CURRENCY = "idr"
-MINOR_UNITS = 100  # Stripe counts IDR in hundredths of a rupiah (§7b)
 
 # Result labels, stored on PaymentEvent.result and returned to Stripe in the webhook reply.
 PAID = "paid"
@@ -222,7 +223,7 @@ def _outcome(session: dict, event_type: str | None) -> str:
 
 def _amount_matches(order: Order, session: dict) -> bool:
     currency = str(session.get("currency") or "").lower()
-    return currency == CURRENCY and session.get("amount_total") == order.total * MINOR_UNITS
+    return currency == CURRENCY and session.get("amount_total") == to_minor(order.total)
 
 
 def apply_session(session: dict, *, event_type: str | None = None) -> str:
@@ -233,6 +234,8 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
     found = _locate_session(session)
     order, payment = found.order, found.payment
     session_id = str(session.get("id") or "")
+    if payment is None or order is None:  # a problem always comes with both rows
+        return UNKNOWN_PAYMENT
     if found.problem:
         log.error("stripe session %s refused: %s", session_id, found.problem)
         settlement.audit(
@@ -242,8 +245,6 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
             f"stripe {session_id[:80]} refused for payment {payment.id}: {found.problem}"[:500],
         )
         return MISMATCH
-    if payment is None:
-        return UNKNOWN_PAYMENT
     if found.bind:
         payment.provider_reference = session_id
     note = f"stripe {session_id}"
@@ -273,7 +274,7 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
             "payment.amount_mismatch",
             order.number,
             f"stripe {session_id}: {session.get('amount_total')} {session.get('currency')}, "
-            f"expected {order.total * MINOR_UNITS} {CURRENCY}",
+            f"expected {to_minor(order.total)} {CURRENCY}",
         )
         return AMOUNT_MISMATCH
     if outcome == "pending":
@@ -308,7 +309,7 @@ def apply_session(session: dict, *, event_type: str | None = None) -> str:
     settlement.settle_paid(
         order,
         payment,
-        amount=session["amount_total"] // MINOR_UNITS,
+        amount=from_minor(session["amount_total"]),
         provider_payment_id=_intent_id(session),
         note=note,
     )
@@ -378,7 +379,7 @@ def _on_charge_refunded(event_type: str, charge: dict) -> str:
     order = payment.order
     if str(charge.get("currency") or "").lower() != CURRENCY:
         return AMOUNT_MISMATCH
-    refunded = min(payment.amount, (_int(charge.get("amount_refunded")) or 0) // MINOR_UNITS)
+    refunded = min(payment.amount, from_minor(_int(charge.get("amount_refunded")) or 0))
     if refunded <= payment.refunded_amount:
         return ALREADY_RECORDED
     if payment.status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
@@ -474,7 +475,8 @@ def _finish(record_id: int, result: str, *, parked: bool = False) -> bool:
         .values(result=result, processed_at=None if parked else utcnow())
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    # An UPDATE or DELETE gives a CursorResult; the session's stubs say Result.
+    return done.rowcount == 1  # type: ignore[attr-defined]
 
 
 def _process(record_id: int, event_type: str, obj: dict) -> str:
@@ -619,7 +621,7 @@ def fulfil_from_return(session_id: str, order: Order | None = None) -> str:
     from orders.payments import provider_for
 
     try:
-        session = provider_for(PROVIDER).retrieve_session(session_id)
+        session = cast(StripeProvider, provider_for(PROVIDER)).retrieve_session(session_id)
     except PaymentError:
         return UNAVAILABLE
     return _apply_and_commit(session, order_id=order.id if order is not None else None)
@@ -648,7 +650,7 @@ def reconcile(since_hours: int = 72) -> ReconcileReport:
     """
     from orders.payments import provider_for
 
-    provider = provider_for(PROVIDER)
+    provider = cast(StripeProvider, provider_for(PROVIDER))
     report = ReconcileReport()
     cutoff = utcnow() - timedelta(hours=since_hours)
 
@@ -696,7 +698,7 @@ def reconcile(since_hours: int = 72) -> ReconcileReport:
         payment = db.session.get(Payment, payment_id)
         if payment is None or payment.status not in waiting:
             continue  # an event above settled it
-        reference = payment.provider_reference
+        reference = payment.provider_reference or ""  # never empty: selected above
         db.session.rollback()  # no transaction held open while Stripe answers
         try:
             session = provider.retrieve_session(reference)

@@ -43,7 +43,13 @@ class InvalidWebhook(Exception):
 
 
 def to_minor(rupiah: int) -> int:
+    """Rupiah → Stripe's amount; the one place that knows IDR is not zero-decimal there."""
     return int(rupiah) * MINOR_UNITS
+
+
+def from_minor(amount: int) -> int:
+    """Stripe's amount → whole rupiah; a stray fraction of a rupiah is dropped, never rounded."""
+    return int(amount) // MINOR_UNITS
 
 
 def _plain(obj: Any) -> dict:
@@ -232,13 +238,15 @@ class StripeProvider:
         if expires_at is not None:
             params["expires_at"] = expires_at
         try:
-            session = self.client.v1.checkout.sessions.create(
-                params, {"idempotency_key": f"checkout-{order.number}-{payment.id}"}
+            # A plain dict, not Stripe's TypedDict: its fields are Stripe's to check.
+            created = self.client.v1.checkout.sessions.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": f"checkout-{order.number}-{payment.id}"},
             )
         except stripe.StripeError as exc:
             raise _payment_error(exc, "checkout session") from exc
-        payment.provider_reference = session.id
-        return Redirect(session.url)
+        payment.provider_reference = created.id
+        return Redirect(created.url)
 
     # --- after the payment -------------------------------------------------------------
 
@@ -283,7 +291,7 @@ class StripeProvider:
         if types:
             params["types"] = list(types)
         try:
-            page = self.client.v1.events.list(params)
+            page = self.client.v1.events.list(params)  # type: ignore[arg-type]  # as above
             for event in page.auto_paging_iter():
                 yield _plain(event)
         except stripe.StripeError as exc:

@@ -325,6 +325,8 @@ def _load(directory: str, signature: tuple) -> dict[str, Module]:
     files: dict[str, dict[str, tuple[dict, ModuleText]]] = {}
     for name, _size, _mtime in signature:
         match = FILE_NAME.match(name)
+        if match is None:  # never: the signature lists matching names only
+            continue
         source = (Path(directory) / name).read_text(encoding="utf-8")
         common, text = parse_module_file(source, name)
         lang = match.group("lang")

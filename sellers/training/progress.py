@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from catalog.models import Category, Product, ProductImage
@@ -144,7 +144,8 @@ def food_category_ids() -> set[int]:
     by_id = {row.id: row for row in rows}
     food = set()
     for row in rows:
-        node, seen = row, set()
+        node: Row[int, str, int | None] | None = row
+        seen = set()
         while node is not None and node.id not in seen:
             if node.slug in FOOD_CATEGORY_ROOTS:
                 food.add(row.id)

@@ -51,6 +51,31 @@ def test_register_as_seller_goes_to_the_shop_set_up_after_log_in(client):
     assert user.roles == {Role.BUYER, Role.SELLER}
 
 
+def test_passwords_hash_with_the_configured_method_and_older_hashes_still_verify(app_ctx):
+    from werkzeug.security import generate_password_hash
+
+    from tests.conftest import TEST_PASSWORD_HASH_METHOD
+
+    user = User(password_hash="")
+    user.set_password("rahasia-kuat")
+    assert user.password_hash.startswith(TEST_PASSWORD_HASH_METHOD + "$")
+    assert user.check_password("rahasia-kuat") and not user.check_password("rahasia-lemah")
+    # A hash made before the method changed (scrypt) keeps logging its owner in.
+    user.password_hash = generate_password_hash("rahasia-lama", method="scrypt")
+    assert user.check_password("rahasia-lama")
+
+
+def test_deployments_hash_passwords_with_scrypt_unless_configured(monkeypatch, tmp_path):
+    monkeypatch.delenv("PASSWORD_HASH_METHOD", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        user = User(password_hash="")
+        user.set_password("rahasia-kuat")
+    assert user.password_hash.startswith("scrypt:")
+
+
 def test_register_errors_keep_input_and_sit_next_to_fields(client):
     response = _register(client, email="not-an-email", confirm="other", phone="12345")
     assert response.status_code == 400

@@ -108,3 +108,62 @@ def test_behind_a_trusted_proxy_the_client_address_and_scheme_come_from_it(tmp_p
         },
     )
     assert seen == {"addr": "36.68.1.2", "scheme": "https", "host": "migrantmart.id"}
+
+
+def _app_with_a_view_raising_not_found(tmp_path):
+    from marketplace.errors import NotFound
+    from marketplace.extensions import db
+    from tests.conftest import base_config
+
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'nf.sqlite'}", str(tmp_path / "media")))
+
+    def missing():
+        raise NotFound("no such thing for this user")
+
+    app.add_url_rule("/missing-thing", "missing_thing", missing)
+    app.add_url_rule("/api/v1/missing-thing", "api_missing_thing", missing)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def test_a_domain_not_found_from_a_view_is_the_friendly_404_page(tmp_path):
+    response = _app_with_a_view_raising_not_found(tmp_path).test_client().get("/missing-thing")
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "Halaman tidak ditemukan" in body
+    assert "no such thing" not in body
+
+
+def test_a_domain_not_found_under_the_api_is_a_json_404(tmp_path):
+    app = _app_with_a_view_raising_not_found(tmp_path)
+    response = app.test_client().get("/api/v1/missing-thing")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "Not Found", "status": 404}
+
+
+def test_the_instance_guard_sees_new_changed_and_removed_files(tmp_path):
+    from tests.conftest import instance_changes, instance_snapshot
+
+    assert instance_snapshot(tmp_path / "absent") == {}
+    (tmp_path / "kept.txt").write_text("a")
+    (tmp_path / "changed.txt").write_text("a")
+    (tmp_path / "removed.txt").write_text("a")
+    before = instance_snapshot(tmp_path)
+    assert instance_changes(before, instance_snapshot(tmp_path)) == []
+    (tmp_path / "changed.txt").write_text("ab")
+    (tmp_path / "removed.txt").unlink()
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "new.jpg").write_bytes(b"x")
+    changed = instance_changes(before, instance_snapshot(tmp_path))
+    assert {"changed.txt", "removed.txt", "media", "media/new.jpg"} <= set(changed)
+    assert "kept.txt" not in changed
+
+
+def test_apps_built_by_tests_keep_out_of_the_checkout_instance_folder():
+    from tests.conftest import REPO_INSTANCE
+
+    app = create_app()
+    assert not app.instance_path.startswith(str(REPO_INSTANCE))
+    for key in ("MEDIA_ROOT", "PRIVATE_ROOT", "MAIL_OUTBOX", "SEARCH_INDEX_DIR"):
+        assert not app.config[key].startswith(str(REPO_INSTANCE)), key

@@ -29,6 +29,7 @@ from orders.models import (
     PaymentMethod,
 )
 from orders.payments import PaymentError, provider_for, stripe_events
+from orders.payments.stripe_provider import from_minor, to_minor
 from orders.states import FulfilmentStatus, InvalidTransition, OrderStatus, PaymentStatus
 from tests.conftest import get_csrf
 from tests.factories import make_product, make_seller
@@ -152,6 +153,14 @@ def paid_order(client, fake, **kwargs) -> tuple[Order, str]:
 
 
 # --- starting a payment --------------------------------------------------------------------
+
+
+def test_stripe_amounts_are_hundredths_of_a_rupiah_both_ways():
+    assert to_minor(24_850) == 2_485_000
+    assert from_minor(2_485_000) == 24_850
+    # A fraction of a rupiah (never sent by us) is dropped rather than credited.
+    assert from_minor(2_485_099) == 24_850
+    assert from_minor(to_minor(1)) == 1
 
 
 def test_session_request_sends_rupiah_times_100_metadata_and_idempotency_key(
@@ -494,7 +503,7 @@ def test_a_lost_race_rolls_back_the_change_but_keeps_the_receipt(
 def test_payment_after_the_order_was_refunded_is_still_recorded(client, stripe_app, fake_stripe):
     """A second tab's session paid after the first payment was refunded: real money, flagged."""
     order, first_session = paid_order(client, fake_stripe)
-    refund = fake_stripe.charge(first_session, amount_refunded=order.total * 100)
+    refund = fake_stripe.charge(first_session, amount_refunded=to_minor(order.total))
     assert post_event(client, fake_stripe.event("charge.refunded", refund)).status_code == 200
     second = Payment(provider=PaymentMethod.STRIPE, amount=order.total)
     order.payments.append(second)
@@ -649,7 +658,7 @@ def test_dashboard_refund_is_recorded_and_later_completion_is_stale(
     client, stripe_app, fake_stripe
 ):
     order, session_id = paid_order(client, fake_stripe)
-    charge = fake_stripe.charge(session_id, amount_refunded=order.total * 100)
+    charge = fake_stripe.charge(session_id, amount_refunded=to_minor(order.total))
 
     response = post_event(client, fake_stripe.event("charge.refunded", charge))
 
@@ -684,7 +693,7 @@ def test_cancelling_a_paid_part_refunds_it_through_stripe_once(client, stripe_ap
     assert payment.status == PaymentStatus.PARTIALLY_REFUNDED
 
     # Stripe then reports the same refund: already counted, not counted again.
-    charge = fake_stripe.charge(session_id, amount_refunded=part.total * 100)
+    charge = fake_stripe.charge(session_id, amount_refunded=to_minor(part.total))
     response = post_event(client, fake_stripe.event("charge.refunded", charge))
 
     assert response.get_json() == {"result": "already_recorded"}

@@ -18,6 +18,7 @@ from marketplace.extensions import db
 from orders import settlement
 from orders.models import Order, Payment, PaymentEvent
 from orders.payments import stripe_events
+from orders.payments.stripe_provider import to_minor
 from orders.states import FulfilmentStatus, InvalidTransition, OrderStatus, PaymentStatus
 from tests.conftest import login
 from tests.factories import make_user
@@ -62,7 +63,7 @@ def test_refund_before_the_payment_is_parked_then_applied_when_it_settles(
     order = stripe_order()
     session_id = start(order)
     session = fake_stripe.complete(session_id)
-    refund = fake_stripe.charge(session_id, amount_refunded=order.total * 100)
+    refund = fake_stripe.charge(session_id, amount_refunded=to_minor(order.total))
 
     early = post_event(client, fake_stripe.event("charge.refunded", refund))
 
@@ -116,7 +117,7 @@ def test_reconcile_applies_a_parked_refund_with_the_missed_payment(client, strip
     order = stripe_order()
     session_id = start(order)
     fake_stripe.event("checkout.session.completed", fake_stripe.complete(session_id))  # lost
-    refund = fake_stripe.charge(session_id, amount_refunded=order.total * 100)
+    refund = fake_stripe.charge(session_id, amount_refunded=to_minor(order.total))
     assert post_event(client, fake_stripe.event("charge.refunded", refund)).get_json() == {
         "result": "parked"
     }
@@ -317,7 +318,7 @@ def test_a_parked_refund_redelivered_while_its_payment_settles_counts_once(
     session_id = start(order)
     session = fake_stripe.complete(session_id)
     refund = fake_stripe.event(
-        "charge.refunded", fake_stripe.charge(session_id, amount_refunded=order.total * 100)
+        "charge.refunded", fake_stripe.charge(session_id, amount_refunded=to_minor(order.total))
     )
     assert post_event(client, refund).get_json() == {"result": "parked"}
     db.session.commit()

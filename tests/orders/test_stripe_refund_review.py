@@ -17,6 +17,7 @@ from marketplace.extensions import db
 from orders import fulfilment, ledger, notifications, settlement
 from orders.models import AuditEvent, LedgerEntry, LedgerKind, Order, Payment, SellerOrder
 from orders.payments import review
+from orders.payments.stripe_provider import to_minor
 from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
@@ -40,7 +41,7 @@ def admin(app_ctx):
 
 
 def dashboard_refund(client, fake, order: Order, session_id: str, rupiah: int):
-    charge = fake.charge(session_id, amount_refunded=rupiah * 100)
+    charge = fake.charge(session_id, amount_refunded=to_minor(rupiah))
     response = post_event(client, fake.event("charge.refunded", charge))
     assert response.get_json() == {"result": "refunded"}
 
