@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.shops import Seller
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
-from sellers.models import Seller
 
 
 class ProductStatus(enum.StrEnum):

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Query, selectinload
 
 from catalog.images import process_image, store_processed
 from catalog.models import Category, Product, ProductImage, ProductStatus
+from catalog.shops import Seller, SellerStatus
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.media import get_storage
 from marketplace.pagination import Paged
 from marketplace.text import unique_slug
-from sellers.models import Seller, SellerStatus
 
 SORTS = {
     "newest": (Product.created_at.desc(), Product.id.desc()),

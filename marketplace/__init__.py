@@ -70,6 +70,7 @@ def _import_models() -> None:
     """Every model module must be imported before Alembic or the mapper looks at metadata."""
     import catalog.models  # noqa: F401
     import catalog.search.models  # noqa: F401
+    import marketplace.audit  # noqa: F401
     import marketplace.auth.models  # noqa: F401
     import orders.models  # noqa: F401
     import sellers.models  # noqa: F401

@@ -18,12 +18,12 @@ from sqlalchemy.orm import selectinload
 from catalog import services as catalog
 from catalog.models import Product, ProductStatus
 from marketplace import regions
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import Role, User, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.text import unique_slug
 from orders import notifications
-from orders.models import AuditEvent
 from sellers.models import Seller, SellerStatus
 from sellers.training.progress import missing_required
 

@@ -23,7 +23,7 @@ bp.before_request(admins_only)
 
 def issue_reset_code(user: User, admin: User) -> str:
     """One use case, one commit: the new code and the audit record go in together."""
-    from orders.models import AuditEvent  # the audit log lives with the money records
+    from marketplace.audit import AuditEvent
 
     code = auth_services.issue_reset_code(user)
     db.session.add(
