@@ -98,6 +98,7 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from catalog.admin_views import bp as admin_catalog_bp
     from catalog.api import bp as api_bp
     from catalog.views import bp as catalog_bp
     from marketplace.admin import bp as admin_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from orders.seller_views import bp as seller_orders_bp
     from orders.views import bp as orders_bp
     from orders.webhooks import bp as webhooks_bp
+    from sellers.admin_views import bp as admin_sellers_bp
     from sellers.onboarding_views import bp as onboarding_bp
     from sellers.share_views import bp as share_bp
     from sellers.training.views import bp as learn_bp
@@ -120,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
         sellers_bp,
         admin_bp,
         admin_users_bp,
+        admin_sellers_bp,
+        admin_catalog_bp,
         orders_bp,
         seller_orders_bp,
         admin_orders_bp,

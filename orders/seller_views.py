@@ -19,12 +19,12 @@ from marketplace import regions
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
 from marketplace.errors import NotFound
+from marketplace.forms import EmptyForm
 from orders import fulfilment, ledger, payouts
 from orders.labels import COURIERS, FULFILMENT_STATUS, LEDGER_KIND, courier_for_service
 from orders.payments import PaymentError
 from orders.states import FulfilmentStatus
 from sellers import services as seller_services
-from sellers.forms import EmptyForm
 
 bp = Blueprint("seller_orders", __name__, url_prefix="/seller")
 

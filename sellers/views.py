@@ -17,8 +17,9 @@ from catalog.models import ProductStatus
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
 from marketplace.errors import NotFound
+from marketplace.forms import EmptyForm
 from sellers import onboarding, services
-from sellers.forms import EmptyForm, PhotoForm, ProductForm, ShopForm
+from sellers.forms import PhotoForm, ProductForm, ShopForm
 from sellers.models import SellerStatus
 from sellers.training.progress import missing_required
 

@@ -7,18 +7,19 @@ shown once, on the page that issued it, and each issue is written to the audit l
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from marketplace.admin import admin_blueprint, register_section
 from marketplace.auth import services as auth_services
 from marketplace.auth.forms import ConfirmForm
 from marketplace.auth.models import User
-from marketplace.auth.permissions import admins_only
 from marketplace.extensions import db
 
-bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
-bp.before_request(admins_only)
+bp = admin_blueprint("admin_users", __name__, url_prefix="/admin/users")
+register_section(bp, _l("Accounts"), "admin_users.find", order=50)
 
 
 def issue_reset_code(user: User, admin: User) -> str:
