@@ -34,6 +34,18 @@ def _page_arg() -> int:
     return min(max(page, 1), 100_000)
 
 
+@bp.get("/")
+@cached_page
+def home():
+    return render_template(
+        "home.html",
+        categories=services.top_categories(),
+        featured=services.featured_products(limit=8),
+        newest=services.newest_products(limit=8),
+        villages=services.seller_villages(),
+    )
+
+
 @bp.get("/c/<slug>")
 @cached_page
 def category(slug: str):

@@ -149,6 +149,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from catalog.cli import search_cli
     from marketplace import cli
+    from orders.cli import orders_cli, payments_cli
 
     cli.init_app(app)
+    for group in (search_cli, orders_cli, payments_cli):
+        app.cli.add_command(group)

@@ -572,6 +572,13 @@ def _offer_join_at_login(sender, user, **extra) -> None:
         current_app.logger.exception("could not offer to join guest orders for user %s", user.id)
 
 
+@bp.get("/account/orders")
+@login_required
+def my_orders():
+    """The buyer's orders, under their account (the page the account menu links to)."""
+    return render_template("account/orders.html", orders=access.orders_for_buyer(current_user))
+
+
 @bp.post("/account/orders/join")
 @login_required
 def send_join_link():
@@ -598,7 +605,7 @@ def send_join_link():
         )
     else:
         flash(_("There are no orders to add."), "info")
-    return redirect(url_for("auth.orders"), 303)
+    return redirect(url_for("orders.my_orders"), 303)
 
 
 @bp.get("/account/orders/join/<token>")
@@ -632,4 +639,4 @@ def join_guest_orders(token: str):
         )
     else:
         flash(_("This link is not valid; nothing was changed."), "error")
-    return redirect(url_for("auth.orders"), 303)
+    return redirect(url_for("orders.my_orders"), 303)
