@@ -27,7 +27,6 @@ from catalog.serializers import (
 from marketplace.errors import NotFound
 from marketplace.extensions import limiter
 from marketplace.text import is_digits
-from orders import reviews
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 60
@@ -117,7 +116,7 @@ def products():
         return url_for(".products", **{**request.args.to_dict(), "page": page}, _external=True)
 
     return jsonify(
-        items=product_summaries(items, reviews.ratings_for_products(p.id for p in items)),
+        items=product_summaries(items),
         total=results.total,
         page=results.page,
         per_page=query.per_page,
@@ -136,7 +135,7 @@ def product(slug: str):
         item = services.get_public_product(slug)
     except NotFound:
         return _error("Not Found", 404)
-    return jsonify(product_detail(item, reviews.product_rating(item.id)))
+    return jsonify(product_detail(item))
 
 
 @bp.get("/categories")

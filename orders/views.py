@@ -26,6 +26,7 @@ from flask_login import current_user, login_required, user_logged_in
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
+from catalog import page_extras
 from catalog.images import ImageRejected
 from marketplace import regions
 from marketplace.extensions import csrf, db
@@ -73,14 +74,25 @@ CHECKOUT_ERRORS = {
 }
 
 
+RECENT_REVIEWS = 5  # shown under a product or a shop; the rest stay in the average
+# The catalogue's product and shop pages show what buyers said (reviews belong to orders).
+page_extras.provide(
+    bp, "product", lambda product: {"reviews": reviews.recent_reviews(product.id, RECENT_REVIEWS)}
+)
+page_extras.provide(
+    bp,
+    "shop",
+    lambda seller: {
+        "rating": reviews.seller_rating(seller.id),
+        "reviews": reviews.recent_shop_reviews(seller.id, RECENT_REVIEWS),
+    },
+)
+
+
 @bp.record_once
 def _template_globals(state) -> None:
     state.app.jinja_env.globals["cart_count"] = lambda: carts.count(current_user, session)
     state.app.jinja_env.globals["status_label"] = _status_label
-    # Product cards show their rating: one grouped query per grid of cards.
-    state.app.jinja_env.globals["card_ratings"] = lambda products: reviews.ratings_for_products(
-        p.id for p in products
-    )
 
 
 def _status_label(machine: str, value: str) -> str:
