@@ -121,6 +121,13 @@ def get_public_product(slug: str) -> Product:
     return product
 
 
+def seller_for(user) -> Seller | None:
+    """The shop a logged-in user owns, if any (seller pages in orders and sellers start here)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Seller).where(Seller.owner_id == user.id))
+
+
 def get_public_seller(slug: str) -> Seller:
     seller = db.session.scalar(
         select(Seller).where(Seller.slug == slug, Seller.status == SellerStatus.VERIFIED.value)
