@@ -11,9 +11,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.ratings import NO_RATING, Rating
+from catalog.shops import Seller
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
-from sellers.models import Seller
 
 
 class ProductStatus(enum.StrEnum):
@@ -69,6 +70,10 @@ class Product(db.Model):
     best_before: Mapped[str] = mapped_column(String(120), default="")
     origin_village_code: Mapped[str] = mapped_column(String(13), default="")
     featured: Mapped[bool] = mapped_column(default=False)
+    # Kept by the reviews service when a review is written (like django-oscar's
+    # ``Product.rating``), so catalogue pages show ratings without reading the orders package.
+    rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    rating_sum: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -86,6 +91,12 @@ class Product(db.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @property
+    def rating(self) -> Rating:
+        if not self.rating_count:
+            return NO_RATING
+        return Rating(self.rating_sum / self.rating_count, self.rating_count)
 
     @property
     def is_public(self) -> bool:

@@ -11,18 +11,17 @@ from collections.abc import Iterable
 
 from flask import url_for
 
+from catalog.images.urls import image_src
 from catalog.models import Category, Product, ProductImage
 from catalog.search.base import band_bounds
 from catalog.search.params import facet_names
 from marketplace import regions
 from marketplace.i18n import current_locale, format_rupiah
-from marketplace.templating import image_src
-from orders.reviews import NO_RATING, Rating
 
 IMAGE_WIDTHS = (320, 640, 1280)
 
 
-def _rating(rating: Rating) -> dict:
+def _rating(rating) -> dict:
     rounded = rating.rounded
     return {"average": float(rounded) if rounded is not None else None, "count": rating.count}
 
@@ -45,7 +44,7 @@ def _origin(village_code: str) -> dict:
     }
 
 
-def product_summary(product: Product, rating: Rating = NO_RATING) -> dict:
+def product_summary(product: Product) -> dict:
     locale = current_locale()
     seller = product.seller
     return {
@@ -64,17 +63,17 @@ def product_summary(product: Product, rating: Rating = NO_RATING) -> dict:
         },
         "origin": _origin(product.village_code),
         "image": _image(product.cover) if product.cover else None,
-        "rating": _rating(rating),
+        "rating": _rating(product.rating),
     }
 
 
-def product_summaries(products: list[Product], ratings: dict[int, Rating]) -> list[dict]:
-    return [product_summary(p, ratings.get(p.id, NO_RATING)) for p in products]
+def product_summaries(products: list[Product]) -> list[dict]:
+    return [product_summary(p) for p in products]
 
 
-def product_detail(product: Product, rating: Rating) -> dict:
+def product_detail(product: Product) -> dict:
     return {
-        **product_summary(product, rating),
+        **product_summary(product),
         "description": product.description,
         "weight_grams": product.weight_grams,
         "net_weight": product.net_weight,

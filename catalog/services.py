@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from catalog.images import process_image, store_processed, variant_names
 from catalog.models import Category, Product, ProductImage, ProductStatus
+from catalog.shops import Seller, SellerStatus
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.pagination import Paged
 from marketplace.storage import public_storage
 from marketplace.text import unique_slug
-from sellers.models import Seller, SellerStatus
 
 SORTS: dict[str, tuple[UnaryExpression, ...]] = {
     "newest": (Product.created_at.desc(), Product.id.desc()),
@@ -119,6 +119,13 @@ def get_public_product(slug: str) -> Product:
     if product is None:
         raise NotFound(slug)
     return product
+
+
+def seller_for(user) -> Seller | None:
+    """The shop a logged-in user owns, if any (seller pages in orders and sellers start here)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Seller).where(Seller.owner_id == user.id))
 
 
 def get_public_seller(slug: str) -> Seller:

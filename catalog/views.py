@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
+from catalog import page_extras, services
 from catalog import search as search_engine
-from catalog import services
+from catalog.images import urls as image_urls
+from catalog.ratings import NO_RATING
 from catalog.search import misses as search_misses
 from catalog.search.analysis import has_search_terms
 from catalog.search.highlight import snippet
@@ -19,10 +21,13 @@ from catalog.search.params import (
 )
 from marketplace.forms import ascii_int
 from marketplace.page_cache import cached_page
-from orders import reviews
 
 bp = Blueprint("catalog", __name__)
-RECENT_REVIEWS = 5  # shown under a product or a shop; the rest stay in the average
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    image_urls.register_template_globals(state.app)
 
 
 def _page_arg() -> int:
@@ -31,6 +36,18 @@ def _page_arg() -> int:
     except ValueError:
         return 1
     return min(max(page, 1), 100_000)
+
+
+@bp.get("/")
+@cached_page
+def home():
+    return render_template(
+        "home.html",
+        categories=services.top_categories(),
+        featured=services.featured_products(limit=8),
+        newest=services.newest_products(limit=8),
+        villages=services.seller_villages(),
+    )
 
 
 @bp.get("/c/<slug>")
@@ -50,21 +67,21 @@ def category(slug: str):
 @cached_page
 def product(slug: str):
     item = services.get_public_product(slug)
-    rating = reviews.product_rating(item.id)
+    rating = item.rating
     return render_template(
         "catalog/product.html",
         product=item,
         related=services.related_products(item),
         rating=rating,
-        reviews=reviews.recent_reviews(item.id, RECENT_REVIEWS),
+        **page_extras.collect("product", item, reviews=[]),
         **_product_context(item, rating),
     )
 
 
 def _product_context(item, rating=None) -> dict:
     """Share texts and the schema.org ``Product`` object for rich results and link previews."""
+    from catalog.images.urls import image_src
     from marketplace.i18n import format_rupiah
-    from marketplace.templating import image_src
 
     url = url_for("catalog.product", slug=item.slug, _external=True)
     share = _(
@@ -127,8 +144,7 @@ def shop(slug: str):
         "catalog/shop.html",
         seller=seller,
         page=page,
-        rating=reviews.seller_rating(seller.id),
-        reviews=reviews.recent_shop_reviews(seller.id, RECENT_REVIEWS),
+        **page_extras.collect("shop", seller, rating=NO_RATING, reviews=[]),
     )
 
 

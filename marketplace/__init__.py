@@ -70,6 +70,7 @@ def _import_models() -> None:
     """Every model module must be imported before Alembic or the mapper looks at metadata."""
     import catalog.models  # noqa: F401
     import catalog.search.models  # noqa: F401
+    import marketplace.audit  # noqa: F401
     import marketplace.auth.models  # noqa: F401
     import orders.models  # noqa: F401
     import sellers.models  # noqa: F401
@@ -97,6 +98,7 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from catalog.admin_views import bp as admin_catalog_bp
     from catalog.api import bp as api_bp
     from catalog.views import bp as catalog_bp
     from marketplace.admin import bp as admin_bp
@@ -107,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from orders.seller_views import bp as seller_orders_bp
     from orders.views import bp as orders_bp
     from orders.webhooks import bp as webhooks_bp
+    from sellers.admin_views import bp as admin_sellers_bp
     from sellers.onboarding_views import bp as onboarding_bp
     from sellers.share_views import bp as share_bp
     from sellers.training.views import bp as learn_bp
@@ -119,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
         sellers_bp,
         admin_bp,
         admin_users_bp,
+        admin_sellers_bp,
+        admin_catalog_bp,
         orders_bp,
         seller_orders_bp,
         admin_orders_bp,
@@ -144,6 +149,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from catalog.cli import search_cli
     from marketplace import cli
+    from orders.cli import orders_cli, payments_cli
 
     cli.init_app(app)
+    for group in (search_cli, orders_cli, payments_cli):
+        app.cli.add_command(group)

@@ -1,4 +1,7 @@
-"""Command-line tools: ``flask --app marketplace users|demo …``."""
+"""Command-line tools of the core: ``flask --app marketplace users|demo …``.
+
+The domains bring their own groups (``catalog.cli``, ``orders.cli``); the factory adds them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from marketplace.auth.models import Role
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
-search_cli = AppGroup("search", help="The product search index.")
 
 
 @users_cli.command("create")
@@ -51,46 +53,6 @@ def load_demo() -> None:
     )
 
 
-@search_cli.command("reindex")
-def reindex_search() -> None:
-    """Rebuild the search index from the database (safe while the site serves)."""
-    from sqlalchemy import func, select
-
-    from catalog import search
-    from catalog.models import Product
-    from marketplace.extensions import db
-
-    total = db.session.scalar(select(func.count(Product.id))) or 0
-    with click.progressbar(length=total, label="indexing products") as bar:
-        done = 0
-
-        def progress(count: int) -> None:
-            nonlocal done
-            bar.update(count - done)
-            done = count
-
-        count = search.reindex(progress)
-    click.echo(f"search index rebuilt: {count} public products")
-
-
-@search_cli.command("optimize")
-def optimize_search() -> None:
-    """Compact the search index (nightly; safe while the site serves)."""
-    from catalog import search
-    from catalog.search import misses
-
-    click.echo(f"search index optimised: {search.backend().optimize()}")
-    click.echo(
-        f"searches that found nothing: {misses.forget_old()} counts older than "
-        f"{misses.KEPT_DAYS} days dropped"
-    )
-
-
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
-    app.cli.add_command(search_cli)
-    from orders.cli import orders_cli, payments_cli
-
-    app.cli.add_command(orders_cli)
-    app.cli.add_command(payments_cli)

@@ -1,29 +1,16 @@
-"""Site-wide pages: home, language switch, region lookups, health check."""
+"""Site-wide pages: language switch, region lookups, health check (the home page is the
+catalogue's: ``catalog.views.home``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from catalog import services as catalog_services
 from marketplace import regions
 from marketplace.extensions import db
-from marketplace.page_cache import cached_page
 from marketplace.request_hygiene import safe_redirect_target
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/")
-@cached_page
-def home():
-    return render_template(
-        "home.html",
-        categories=catalog_services.top_categories(),
-        featured=catalog_services.featured_products(limit=8),
-        newest=catalog_services.newest_products(limit=8),
-        villages=catalog_services.seller_villages(),
-    )
 
 
 def safe_next(target: str | None) -> str:

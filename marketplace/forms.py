@@ -1,18 +1,52 @@
-"""Form pieces shared by several packages: rupiah input and the region picker."""
+"""Form pieces shared by several packages: rupiah input, the region picker, phone and password
+fields, and the empty form behind state-changing buttons."""
 
 from __future__ import annotations
 
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectChoice, SelectField
-from wtforms.validators import ValidationError
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectChoice, SelectField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import TextInput
 
 from marketplace import regions
 from marketplace.text import is_digits
 
 _RUPIAH_NOISE = re.compile(r"(?i)^\s*rp\.?\s*|[\s.,]")
+
+# An Indonesian mobile number as people type it: 0812…, 62812… or +62812… (after compact_phone).
+PHONE = r"^(\+62|62|0)8[0-9]{7,12}$"
+MOBILE_MESSAGE = _l("Use an Indonesian mobile number, e.g. 0812 3456 7890.")
+
+
+def compact_phone(value):
+    """Spaces and dashes are how people group digits, not part of the number."""
+    return value.replace(" ", "").replace("-", "") if value else value
+
+
+def new_password_field(label=None) -> PasswordField:
+    """The one rule for a password someone chooses (sign-up, reset, change, seller wizard)."""
+    return PasswordField(
+        label or _l("Password"),
+        validators=[
+            DataRequired(),
+            Length(min=8, max=200, message=_l("Use at least 8 characters.")),
+        ],
+    )
+
+
+def repeat_password_field() -> PasswordField:
+    """The confirmation beside ``new_password_field``; the form's field must be ``password``."""
+    return PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with nothing but the CSRF token, for buttons that change state."""
 
 
 def ascii_int(value) -> int:

@@ -6,7 +6,8 @@ a stored copy. A page is cached only when nothing in it belongs to the visitor: 
 pending flash message, and only the query arguments the page understands (so random query
 strings cannot fill the cache). Keys carry the language and a catalogue version.
 
-Any committed change to products, photos, sellers or categories bumps the version, so the
+Any committed change to products, photos, sellers or categories (the models the catalogue
+tracks on the event bus, ``marketplace.events``) bumps the version, so the
 worker that made the change (and every worker, when the cache backend is shared such as Redis)
 serves fresh pages at once; with the in-process default other workers may lag by at most
 ``PAGE_CACHE_SECONDS``.
@@ -81,7 +82,7 @@ def _catalogue_changed(_changes) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from catalog import changes
+    from marketplace import events
 
     cache.init_app(app)
-    changes.subscribe(_catalogue_changed)
+    events.subscribe_changes(_catalogue_changed)  # the catalogue tracks its models there

@@ -1,4 +1,4 @@
-"""Filters and globals shared by every template."""
+"""Filters and globals shared by every template (the catalogue adds its photo helpers)."""
 
 from __future__ import annotations
 
@@ -15,33 +15,9 @@ from marketplace.i18n import (
     format_when,
 )
 
-IMAGE_PREFIX = "products"
-
 
 def media_url(name: str, external: bool = False) -> str:
     return media.media_url(name, external)
-
-
-def image_src(image, width: int = 640, fmt: str = "jpg", external: bool = False) -> str:
-    """URL of the nearest stored variant not wider than asked (the smallest if none is)."""
-    from catalog.images import variant_name
-
-    widths = image.variant_widths
-    fitting = [w for w in widths if w <= width] or widths[:1]
-    return media_url(variant_name(IMAGE_PREFIX, image.key, max(fitting), fmt), external)
-
-
-def image_srcset(image, fmt: str = "jpg") -> str:
-    from catalog.images import variant_name
-
-    return ", ".join(
-        f"{media_url(variant_name(IMAGE_PREFIX, image.key, w, fmt))} {w}w"
-        for w in image.variant_widths
-    )
-
-
-def display_height(image, width: int) -> int:
-    return max(1, round(image.height * width / image.width)) if image.width else width
 
 
 def language_url(lang: str) -> str:
@@ -91,9 +67,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=current_locale,
         abroad_countries=abroad_countries,
-        image_src=image_src,
-        image_srcset=image_srcset,
-        display_height=display_height,
         language_url=language_url,
         languages=app.config["LANGUAGES"],
     )

@@ -8,7 +8,6 @@ which show a buyer's bank details and are served only from here, never from ``/m
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     flash,
     redirect,
@@ -23,7 +22,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.auth.permissions import admins_only
+from marketplace.admin import admin_blueprint, register_section
+from marketplace.forms import EmptyForm
 from marketplace.i18n import format_rupiah
 from marketplace.media import private_image_response
 from orders import bank_transfer, fulfilment, payouts
@@ -32,12 +32,11 @@ from orders.labels import FULFILMENT_STATUS, ORDER_STATUS, PAYMENT_STATUS
 from orders.models import PaymentMethod
 from orders.payments import review
 from orders.states import OrderStatus
-from sellers.forms import EmptyForm
 
-bp = Blueprint("admin_orders", __name__, url_prefix="/admin")
-
-
-bp.before_request(admins_only)
+bp = admin_blueprint("admin_orders", __name__)
+register_section(bp, _l("Transfers to check"), "admin_orders.payments", order=20)
+register_section(bp, _l("Orders"), "admin_orders.orders", order=30)
+register_section(bp, _l("Seller payouts"), "admin_orders.payouts_page", order=40)
 
 
 class ConfirmTransferForm(FlaskForm):

@@ -14,11 +14,11 @@ from typing import cast
 from sqlalchemy import select
 
 from catalog.models import Product, ProductStatus
+from catalog.shops import Seller, SellerStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from orders import notifications
 from orders.models import Cart, CartItem
-from sellers.models import Seller, SellerStatus
 
 SESSION_KEY = "cart"
 MAX_LINES = 50

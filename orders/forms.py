@@ -17,11 +17,16 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace.forms import RegionPickerMixin, WholeNumberField
+from marketplace.forms import (
+    MOBILE_MESSAGE,
+    PHONE,
+    RegionPickerMixin,
+    WholeNumberField,
+    compact_phone,
+)
 from marketplace.request_hygiene import MAX_ID
 from orders.cart import MAX_QUANTITY
 from orders.checkout import postal_code_matches
-from sellers.forms import PHONE, _compact_phone
 
 
 class AddToCartForm(FlaskForm):
@@ -58,9 +63,9 @@ class AddressForm(RegionPickerMixin, FlaskForm):
         _l("Mobile / WhatsApp number"),
         validators=[
             DataRequired(),
-            Regexp(PHONE, message=_l("Use an Indonesian mobile number, e.g. 0812 3456 7890.")),
+            Regexp(PHONE, message=MOBILE_MESSAGE),
         ],
-        filters=[_compact_phone],
+        filters=[compact_phone],
     )
     street = TextAreaField(
         _l("Street, house number, landmarks"), validators=[DataRequired(), Length(min=5, max=200)]

@@ -21,11 +21,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
 from orders import emails, settlement
 from orders.fulfilment import mail_after_commit
-from orders.models import AuditEvent, Order, OrderItem, Review, SellerOrder
+from orders.models import Order, OrderItem, Review, SellerOrder
 
 SENT = "orders.join_link_sent"
 JOINED = "orders.guest_orders_joined"

@@ -22,11 +22,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Product
+from catalog.shops import Seller
 from marketplace.auth.models import User, utcnow
 from marketplace.extensions import db
 from orders import event_notes
 from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
-from sellers.models import Seller
 
 
 class PaymentMethod:
@@ -339,16 +339,3 @@ class Review(db.Model):
 
     order_item: Mapped[OrderItem] = relationship(back_populates="review")
     buyer: Mapped[User | None] = relationship()
-
-
-class AuditEvent(db.Model):
-    """Who did what to money or trust, and when: admin confirmations, refunds, payouts."""
-
-    __tablename__ = "audit_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    action: Mapped[str] = mapped_column(String(60))
-    subject: Mapped[str] = mapped_column(String(120))
-    detail: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

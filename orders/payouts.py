@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
+from catalog.shops import Seller
 from marketplace.auth.models import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from orders import settlement
 from orders.models import LedgerEntry, LedgerKind, Payout, PayoutBatch, SellerOrder
 from orders.states import FulfilmentStatus
-from sellers.models import Seller
 
 REFERENCE_MAX = 120
 

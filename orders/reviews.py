@@ -2,8 +2,9 @@
 
 A review hangs on one order item, so only someone who really bought and received the product can
 write one, once (the unique ``order_item_id`` is the final word when two submissions race).
-Ratings are computed from the reviews table when a page is rendered rather than kept as running
-totals on products: there is nothing to drift out of step, and public pages are cached anyway.
+Each product keeps its rating's count and sum (``Product.rating``), updated in the same
+transaction as the review is written, so catalogue pages show ratings without reading orders;
+the functions below compute ratings from the reviews table itself (shops, and checks).
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
 
-from babel.numbers import format_decimal
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from catalog.models import Product
+from catalog.ratings import NO_RATING, Rating
 from marketplace import page_cache
 from marketplace.auth.models import User
 from marketplace.errors import DomainError
@@ -40,36 +40,6 @@ class ReviewError(DomainError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-class Rating(NamedTuple):
-    """An average (None without reviews) and how many reviews it rests on."""
-
-    average: float | None
-    count: int  # type: ignore[assignment]  # a field named like tuple.count, on purpose
-
-    @property
-    def rounded(self) -> Decimal | None:
-        """One decimal, rounded half up, so the number shown and the stars drawn agree."""
-        if self.average is None:
-            return None
-        return Decimal(repr(self.average)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-    @property
-    def stars(self) -> int:
-        """Whole stars to fill: 4.5 fills five, 4.4 fills four (as most shops draw them)."""
-        if self.rounded is None:
-            return 0
-        return int(self.rounded.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-    def average_text(self, locale: str = "id") -> str:
-        """``4,5`` in Indonesian, ``4.5`` in English."""
-        if self.rounded is None:
-            return ""
-        return format_decimal(self.rounded, format="0.0", locale=locale)
-
-
-NO_RATING = Rating(None, 0)
 
 
 @dataclass(frozen=True)
@@ -189,6 +159,17 @@ def add_review(
     )
     db.session.add(review)
     try:
+        db.session.flush()  # the unique item decides a race before the product's totals move
+        db.session.execute(
+            update(Product)
+            .where(Product.id == item.product_id)
+            .values(
+                rating_count=Product.rating_count + 1,
+                rating_sum=Product.rating_sum + rating,
+                updated_at=Product.updated_at,  # a review is not an edit of the product
+            )
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -15,15 +15,15 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from catalog import services as catalog_services
 from marketplace import regions
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
+from marketplace.forms import EmptyForm
 from orders import fulfilment, ledger, payouts
 from orders.labels import COURIERS, FULFILMENT_STATUS, LEDGER_KIND, courier_for_service
 from orders.payments import PaymentError
 from orders.states import FulfilmentStatus
-from sellers import services as seller_services
-from sellers.forms import EmptyForm
 
 bp = Blueprint("seller_orders", __name__, url_prefix="/seller")
 
@@ -75,13 +75,13 @@ def _csrf_failed(form: FlaskForm) -> bool:
 
 
 def _own_part(part_id: int):
-    return fulfilment.get_part_for_seller(seller_services.seller_for(current_user), part_id)
+    return fulfilment.get_part_for_seller(catalog_services.seller_for(current_user), part_id)
 
 
 @bp.get("/orders")
 @role_required(Role.SELLER)
 def orders():
-    seller = seller_services.seller_for(current_user)
+    seller = catalog_services.seller_for(current_user)
     if seller is None:
         flash(_("First tell buyers about your shop."), "info")
         return redirect(url_for("sellers.shop_profile"))
@@ -223,7 +223,7 @@ def cancel(part_id: int):
 @bp.get("/money")
 @role_required(Role.SELLER)
 def money():
-    seller = seller_services.seller_for(current_user)
+    seller = catalog_services.seller_for(current_user)
     if seller is None:
         flash(_("First tell buyers about your shop."), "info")
         return redirect(url_for("sellers.shop_profile"))

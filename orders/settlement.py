@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
 from orders import event_notes, ledger
 from orders.checkout import give_back_stock
-from orders.models import AuditEvent, Order, Payment, PaymentMethod, SellerOrder
+from orders.models import Order, Payment, PaymentMethod, SellerOrder
 from orders.states import (
     FulfilmentStatus,
     InvalidTransition,

@@ -27,6 +27,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, user_logged_in
 from flask_wtf import FlaskForm
 
+from catalog import page_extras
 from catalog.images import ImageRejected
 from marketplace import regions
 from marketplace.errors import NotFound
@@ -83,14 +84,25 @@ CHECKOUT_ERRORS = {
 }
 
 
+RECENT_REVIEWS = 5  # shown under a product or a shop; the rest stay in the average
+# The catalogue's product and shop pages show what buyers said (reviews belong to orders).
+page_extras.provide(
+    bp, "product", lambda product: {"reviews": reviews.recent_reviews(product.id, RECENT_REVIEWS)}
+)
+page_extras.provide(
+    bp,
+    "shop",
+    lambda seller: {
+        "rating": reviews.seller_rating(seller.id),
+        "reviews": reviews.recent_shop_reviews(seller.id, RECENT_REVIEWS),
+    },
+)
+
+
 @bp.record_once
 def _template_globals(state) -> None:
     state.app.jinja_env.globals["cart_count"] = lambda: carts.count(current_user, session)
     state.app.jinja_env.globals["status_label"] = _status_label
-    # Product cards show their rating: one grouped query per grid of cards.
-    state.app.jinja_env.globals["card_ratings"] = lambda products: reviews.ratings_for_products(
-        p.id for p in products
-    )
 
 
 def _status_label(machine: str, value: str) -> str:
@@ -569,6 +581,13 @@ def _offer_join_at_login(sender, user, **extra) -> None:
     guest_join.offer_at_login(user)
 
 
+@bp.get("/account/orders")
+@login_required
+def my_orders():
+    """The buyer's orders, under their account (the page the account menu links to)."""
+    return render_template("account/orders.html", orders=access.orders_for_buyer(current_user))
+
+
 @bp.post("/account/orders/join")
 @login_required
 def send_join_link():
@@ -595,7 +614,7 @@ def send_join_link():
         )
     else:
         flash(_("There are no orders to add."), "info")
-    return redirect(url_for("auth.orders"), 303)
+    return redirect(url_for("orders.my_orders"), 303)
 
 
 @bp.get("/account/orders/join/<token>")
@@ -629,4 +648,4 @@ def join_guest_orders(token: str):
         )
     else:
         flash(_("This link is not valid; nothing was changed."), "error")
-    return redirect(url_for("auth.orders"), 303)
+    return redirect(url_for("orders.my_orders"), 303)

@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     EmailField,
-    PasswordField,
     SelectChoice,
     SelectField,
     StringField,
@@ -21,7 +20,6 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
-    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -30,17 +28,20 @@ from wtforms.validators import (
 )
 
 from marketplace import phones
-from marketplace.forms import RegionPickerMixin, RupiahField, WholeNumberField
+from marketplace.forms import (
+    MOBILE_MESSAGE,
+    PHONE,
+    RegionPickerMixin,
+    RupiahField,
+    WholeNumberField,
+    compact_phone,
+    new_password_field,
+    repeat_password_field,
+)
 from marketplace.i18n import format_rupiah
 from marketplace.text import is_digits
 from sellers.banks import BANKS, account_length_ok, expected_lengths
 from sellers.models import STORY_MIN_LENGTH
-
-PHONE = r"^(\+62|62|0)8[0-9]{7,12}$"
-
-
-def _compact_phone(value):
-    return value.replace(" ", "").replace("-", "") if value else value
 
 
 def _digits_only(value):
@@ -59,9 +60,6 @@ def _bank_choices() -> list[SelectChoice]:
     ]
 
 
-_MOBILE_MESSAGE = _l("Use an Indonesian mobile number, e.g. 0812 3456 7890.")
-
-
 class WhatsAppNumber:
     """An Indonesian mobile number, stored as E.164 ("+6281234567890").
 
@@ -70,7 +68,7 @@ class WhatsAppNumber:
     stored value, whichever of "0812…", "+62 812-…" or "62812…" the seller typed.
     """
 
-    def __init__(self, message=_MOBILE_MESSAGE):
+    def __init__(self, message=MOBILE_MESSAGE):
         self.message = message
 
     def __call__(self, form, field) -> None:
@@ -115,7 +113,7 @@ class ShopForm(BankAccountChecks, RegionPickerMixin, FlaskForm):
     whatsapp = TelField(
         _l("WhatsApp number"),
         validators=[DataRequired(), WhatsAppNumber()],
-        filters=[_compact_phone],
+        filters=[compact_phone],
     )
     country_abroad = StringField(
         _l("Country where you worked"), validators=[Optional(), Length(max=60)]
@@ -150,21 +148,12 @@ class SellerAccountForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(min=2, max=120)])
     phone = TelField(
         _l("Mobile number"),
-        validators=[DataRequired(), Regexp(PHONE, message=_MOBILE_MESSAGE)],
-        filters=[_compact_phone],
+        validators=[DataRequired(), Regexp(PHONE, message=MOBILE_MESSAGE)],
+        filters=[compact_phone],
     )
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(),
-            Length(min=8, max=200, message=_l("Use at least 8 characters.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
+    password = new_password_field()
+    confirm = repeat_password_field()
 
 
 def _strip(value):
@@ -178,7 +167,7 @@ class ProfileForm(RegionPickerMixin, FlaskForm):
     whatsapp = TelField(
         _l("WhatsApp number"),
         validators=[DataRequired(), WhatsAppNumber()],
-        filters=[_compact_phone],
+        filters=[compact_phone],
     )
     country_abroad = StringField(
         _l("Country where you worked"),
@@ -325,7 +314,3 @@ class PhotoForm(FlaskForm):
         _l("Describe the photo (for blind buyers and search)"),
         validators=[Optional(), Length(max=200)],
     )
-
-
-class EmptyForm(FlaskForm):
-    """A form with nothing but the CSRF token, for buttons that change state."""

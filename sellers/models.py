@@ -1,4 +1,8 @@
-"""Seller shops: the purna-PMI person or village group behind every product."""
+"""The seller-side records of a shop: identity documents for verification.
+
+The shop itself (``Seller``) is part of the catalogue, which buyers see; it is re-exported here
+for the seller-side code and its tests.
+"""
 
 from __future__ import annotations
 
@@ -8,58 +12,22 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.shops import Seller, SellerStatus
 from marketplace.auth.models import User, utcnow
 from marketplace.extensions import db
+
+__all__ = [
+    "STORY_MIN_LENGTH",
+    "DocumentKind",
+    "Seller",
+    "SellerDocument",
+    "SellerEvent",
+    "SellerStatus",
+]
 
 # A story buyers can relate to needs a few sentences; the "Opening your shop" training task
 # (``check_shop_profile_complete``) asks for the same, so finishing the profile also does it.
 STORY_MIN_LENGTH = 50
-
-
-class SellerStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
-    SUSPENDED = "suspended"
-
-
-class Seller(db.Model):
-    __tablename__ = "sellers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    shop_name: Mapped[str] = mapped_column(String(80))
-    slug: Mapped[str] = mapped_column(String(90), unique=True, index=True)
-    country_abroad: Mapped[str] = mapped_column(String(60), default="")
-    years_abroad: Mapped[int | None] = mapped_column(default=None)
-    story: Mapped[str] = mapped_column(Text, default="")
-    story_en: Mapped[str] = mapped_column(Text, default="")
-    province_code: Mapped[str] = mapped_column(String(2), default="", index=True)
-    regency_code: Mapped[str] = mapped_column(String(5), default="")
-    district_code: Mapped[str] = mapped_column(String(8), default="")
-    village_code: Mapped[str] = mapped_column(String(13), default="")
-    whatsapp: Mapped[str] = mapped_column(String(20), default="")
-    bank_name: Mapped[str] = mapped_column(String(60), default="")
-    bank_account_number: Mapped[str] = mapped_column(String(30), default="")
-    bank_account_holder: Mapped[str] = mapped_column(String(120), default="")
-    status: Mapped[str] = mapped_column(String(12), default=SellerStatus.DRAFT.value, index=True)
-    # Why the programme team last refused the shop, shown to the seller until it is verified
-    # (and to the team when the shop comes back, so the second check looks at the same thing).
-    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # When the shop was (last) sent for checking: the queue is served oldest first.
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    owner: Mapped[User] = relationship()  # loaded only where needed (back office, admin)
-
-    @property
-    def is_public(self) -> bool:
-        """Only verified shops are shown to buyers; the programme vouches for them."""
-        return self.status == SellerStatus.VERIFIED
-
-    def can_manage(self, user) -> bool:
-        return bool(user and user.is_authenticated and user.id == self.owner_id)
 
 
 class SellerEvent(db.Model):

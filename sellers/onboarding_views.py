@@ -33,6 +33,7 @@ from marketplace.auth import services as auth_services
 from marketplace.auth.models import Role
 from marketplace.auth.views import sign_up_answer, submitted_account_key
 from marketplace.extensions import limiter
+from marketplace.forms import EmptyForm
 from marketplace.i18n import current_locale
 from marketplace.page_cache import cached_page
 from sellers import onboarding, services
@@ -40,7 +41,6 @@ from sellers.documents import KINDS, documents_for, upload_document
 from sellers.forms import (
     BankForm,
     DocumentForm,
-    EmptyForm,
     ProfileForm,
     SellerAccountForm,
 )

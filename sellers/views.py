@@ -16,8 +16,9 @@ from catalog.images import ImageRejected
 from catalog.models import ProductStatus
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
+from marketplace.forms import EmptyForm
 from sellers import onboarding, services
-from sellers.forms import EmptyForm, PhotoForm, ProductForm, ShopForm
+from sellers.forms import PhotoForm, ProductForm, ShopForm
 from sellers.training.progress import missing_required
 
 bp = Blueprint("sellers", __name__, url_prefix="/seller")

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, lazyload, selectinload
 from catalog.models import Category, Product, ProductStatus
 from catalog.search.analysis import concepts_of
 from catalog.search.base import SearchDocument
+from catalog.shops import Seller, SellerStatus
 from marketplace import regions
-from sellers.models import Seller, SellerStatus
 
 
 def place_names(village_code: str) -> str:

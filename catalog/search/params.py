@@ -24,11 +24,11 @@ from catalog.search.base import (
     SearchResults,
     band_bounds,
 )
+from catalog.shops import Seller
 from marketplace import regions
 from marketplace.extensions import db
 from marketplace.i18n import current_locale, format_rupiah
 from marketplace.text import is_digits
-from sellers.models import Seller
 
 _PRICE_NOISE = re.compile(r"(?i)rp|[\s.,]")
 # What a category or shop slug and a province code look like (the API refuses anything else).

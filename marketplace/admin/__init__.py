@@ -1,229 +1,80 @@
-"""Programme admin pages under ``/admin``. The blueprint guards itself (DESIGN §4.10).
+"""Programme admin pages under ``/admin``: the one guard, the home page and its sections.
 
-The seller verification queue lives here, with the only route that serves a seller's identity
-documents: anonymous visitors are sent to log in, every other non-admin — the seller who
-uploaded them included — gets 403, and the response may not be stored by any cache.
+Every admin blueprint is made with ``admin_blueprint`` so it sits behind the same guard
+(DESIGN §4.10): anonymous visitors are sent to log in, every other non-admin gets 403. The core
+knows no domain: each domain package owns its admin pages and, when its blueprint is registered,
+adds its sections (``register_section``) and headline numbers (``register_stat``) to the home.
 """
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import gettext as _
-from flask_login import current_user
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from catalog import services as catalog_services
-from catalog.models import Product, ProductStatus
-from catalog.search import misses as search_misses_service
 from marketplace.auth.models import User
 from marketplace.auth.permissions import admins_only
 from marketplace.extensions import db
-from marketplace.media import private_image_response
-from sellers import documents as seller_documents
-from sellers import services as seller_services
-from sellers.forms import EmptyForm, RejectForm
-from sellers.models import Seller, SellerDocument, SellerStatus
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-MISSES_DAYS = 30
+_SECTIONS = "admin_sections"
+_STATS = "admin_stats"
 
 
-def _changed_meanwhile() -> str:
-    """Two admins decided one shop at the same moment: the other decision stands."""
-    return _("Someone else changed this shop's status just now. Check it and decide again.")
+def admin_blueprint(name: str, import_name: str, url_prefix: str = "/admin") -> Blueprint:
+    """A blueprint for admin pages, guarded like every other one."""
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
+    blueprint.before_request(admins_only)
+    return blueprint
 
 
-bp.before_request(admins_only)
+bp = admin_blueprint("admin", __name__)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    endpoint: str
+    order: int
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A headline number, e.g. "12 shops (9 verified)": ``count`` with ``label``, and an
+    optional ``part`` (count, label) shown in brackets."""
+
+    order: int
+    count: Callable[[], int | None]
+    label: str
+    part: tuple[Callable[[], int | None], str] | None = None
+
+
+def register_section(
+    blueprint: Blueprint, title, endpoint: str, *, order: int, primary: bool = False
+) -> None:
+    """List a page on the admin home once ``blueprint`` is registered on an app."""
+    section = Section(title, endpoint, order, primary)
+    blueprint.record_once(
+        lambda state: state.app.extensions.setdefault(_SECTIONS, []).append(section)
+    )
+
+
+def register_stat(blueprint: Blueprint, stat: Stat) -> None:
+    """Show a headline number on the admin home once ``blueprint`` is registered on an app."""
+    blueprint.record_once(lambda state: state.app.extensions.setdefault(_STATS, []).append(stat))
+
+
+register_stat(
+    bp,
+    Stat(10, lambda: db.session.scalar(select(func.count(User.id))), _l("accounts")),
+)
 
 
 @bp.get("/")
 def dashboard():
-    counts = {
-        "users": db.session.scalar(select(func.count(User.id))),
-        "sellers": db.session.scalar(select(func.count(Seller.id))),
-        "verified": db.session.scalar(
-            select(func.count(Seller.id)).where(Seller.status == SellerStatus.VERIFIED.value)
-        ),
-        "products": db.session.scalar(
-            select(func.count(Product.id)).where(Product.status == ProductStatus.PUBLISHED.value)
-        ),
-    }
-    return render_template("admin/dashboard.html", counts=counts)
-
-
-@bp.get("/search-misses")
-def search_misses():
-    """What buyers searched for and found nothing, over the last 30 days."""
-    return render_template(
-        "admin/search_misses.html",
-        misses=search_misses_service.top_misses(MISSES_DAYS),
-        days=MISSES_DAYS,
-    )
-
-
-def _seller_or_404(seller_id: int) -> Seller:
-    seller = seller_services.get_seller(seller_id)
-    if seller is None:
-        abort(404)
-    return seller
-
-
-def _documents_by_seller(sellers: list[Seller]) -> dict[int, dict[str, SellerDocument]]:
-    ids = [s.id for s in sellers]
-    found: dict[int, dict[str, SellerDocument]] = {i: {} for i in ids}
-    if ids:
-        for row in db.session.scalars(
-            select(SellerDocument).where(SellerDocument.seller_id.in_(ids))
-        ):
-            found[row.seller_id][row.kind] = row
-    return found
-
-
-@bp.get("/sellers")
-def sellers():
-    shops = seller_services.list_sellers()
-    waiting = [s for s in shops if s.status == SellerStatus.SUBMITTED]
-    return render_template(
-        "admin/sellers.html",
-        sellers=shops,
-        waiting=waiting,
-        documents=_documents_by_seller(waiting),
-        kinds=seller_documents.KINDS,
-        action_form=EmptyForm(),
-        reject_form=RejectForm(formdata=None),
-    )
-
-
-def _render_detail(seller: Seller, reject_form: RejectForm, status: int = 200):
-    return (
-        render_template(
-            "admin/seller_detail.html",
-            seller=seller,
-            documents=seller_documents.documents_for(seller),
-            kinds=seller_documents.KINDS,
-            products=catalog_services.seller_products(seller),
-            history=seller_services.status_history(seller),
-            action_form=EmptyForm(),
-            reject_form=reject_form,
-        ),
-        status,
-    )
-
-
-@bp.get("/sellers/<int:seller_id>")
-def seller_detail(seller_id: int):
-    return _render_detail(_seller_or_404(seller_id), RejectForm(formdata=None))
-
-
-@bp.post("/sellers/<int:seller_id>/approve")
-def approve_seller(seller_id: int):
-    seller = _seller_or_404(seller_id)
-    if not EmptyForm().validate_on_submit():
-        flash(_("The form had expired. Please try again."), "error")
-        return redirect(url_for("admin.seller_detail", seller_id=seller.id))
-    try:
-        seller_services.approve_seller(seller, current_user)
-    except seller_services.StatusChangedMeanwhile:
-        flash(_changed_meanwhile(), "error")
-    except seller_services.ShopError:
-        flash(_("That change is not allowed for this shop."), "error")
-    else:
-        flash(
-            _("Shop %(name)s is verified. The seller has been told.", name=seller.shop_name),
-            "success",
-        )
-    return redirect(url_for("admin.sellers"))
-
-
-@bp.post("/sellers/<int:seller_id>/reject")
-def reject_seller(seller_id: int):
-    """A rejection must say why: the seller reads the reason and fixes exactly that."""
-    seller = _seller_or_404(seller_id)
-    form = RejectForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            flash(_("The form had expired. Please try again."), "error")
-        return _render_detail(seller, form, 400)
-    try:
-        seller_services.reject_seller(seller, current_user, form.reason.data)
-    except seller_services.StatusChangedMeanwhile:
-        flash(_changed_meanwhile(), "error")
-        return redirect(url_for("admin.seller_detail", seller_id=seller.id))
-    except seller_services.ShopError:
-        db.session.rollback()
-        flash(_("That change is not allowed for this shop."), "error")
-        return redirect(url_for("admin.seller_detail", seller_id=seller.id))
-    flash(
-        _("Shop %(name)s is rejected. The seller has been told why.", name=seller.shop_name),
-        "success",
-    )
-    return redirect(url_for("admin.sellers"))
-
-
-@bp.post("/sellers/<int:seller_id>/status")
-def seller_status(seller_id: int):
-    seller = _seller_or_404(seller_id)
-    try:
-        status = SellerStatus(request.form.get("status", ""))
-    except ValueError:
-        abort(400)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if status == SellerStatus.REJECTED:
-        flash(_("Write the reason for the rejection."), "info")
-        return redirect(url_for("admin.seller_detail", seller_id=seller.id, _anchor="reject"))
-    try:
-        seller_services.change_status_by_admin(seller, current_user, status)
-        flash(
-            _("Shop %(name)s is now: %(status)s", name=seller.shop_name, status=status.value),
-            "success",
-        )
-    except seller_services.StatusChangedMeanwhile:
-        flash(_changed_meanwhile(), "error")
-    except seller_services.ShopError:
-        db.session.rollback()
-        flash(_("That change is not allowed for this shop."), "error")
-    return redirect(url_for("admin.sellers"))
-
-
-def _serve_document(seller_id: int, kind: str):
-    seller = _seller_or_404(seller_id)
-    document = seller_documents.document_for(seller, kind)
-    if document is None:
-        abort(404)
-    data = seller_documents.document_bytes(document)
-    return private_image_response(data, f"{seller.slug}-{kind}.jpg")
-
-
-def _document_view(kind: str):
-    def view(seller_id: int):
-        return _serve_document(seller_id, kind)
-
-    view.__name__ = f"seller_document_{kind}"
-    view.__doc__ = f"The seller's {kind} photo, for admins only."
-    return view
-
-
-# One rule per kind (the kinds are fixed) rather than a ``<kind>`` argument: an unknown kind is
-# then simply no route, and every URL here names exactly one document.
-for _kind in seller_documents.KINDS:
-    bp.add_url_rule(
-        f"/sellers/<int:seller_id>/documents/{_kind}",
-        endpoint=f"seller_document_{_kind}",
-        view_func=_document_view(_kind),
-        methods=["GET"],
-    )
-
-
-@bp.app_template_global()
-def seller_document_url(seller_id: int, kind: str) -> str:
-    """Admin-only link to a seller's verification photo."""
-    return url_for(f"admin.seller_document_{kind}", seller_id=seller_id)
+    sections = sorted(current_app.extensions.get(_SECTIONS, []), key=lambda s: s.order)
+    stats = sorted(current_app.extensions.get(_STATS, []), key=lambda s: s.order)
+    return render_template("admin/dashboard.html", sections=sections, stats=stats)

@@ -7,36 +7,19 @@ shown once, on the page that issued it, and each issue is written to the audit l
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from marketplace.admin import admin_blueprint, register_section
 from marketplace.auth import services as auth_services
 from marketplace.auth.forms import ConfirmForm
 from marketplace.auth.models import User
-from marketplace.auth.permissions import admins_only
 from marketplace.extensions import db
 
-bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
-bp.before_request(admins_only)
-
-
-def issue_reset_code(user: User, admin: User) -> str:
-    """One use case, one commit: the new code and the audit record go in together."""
-    from orders.models import AuditEvent  # the audit log lives with the money records
-
-    code = auth_services.issue_reset_code(user)
-    db.session.add(
-        AuditEvent(
-            actor_id=admin.id,
-            action="account.reset_code",
-            subject=f"user:{user.id}",
-            detail=f"one-time password-reset code issued, valid until "
-            f"{user.reset_code_expires_at:%Y-%m-%d %H:%M} UTC",
-        )
-    )
-    db.session.commit()
-    return code
+bp = admin_blueprint("admin_users", __name__, url_prefix="/admin/users")
+register_section(bp, _l("Accounts"), "admin_users.find", order=50)
 
 
 @bp.get("/")
@@ -58,7 +41,7 @@ def reset_code(user_id: int):
     if not ConfirmForm().validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
         return redirect(url_for("admin_users.find"))
-    code = issue_reset_code(user, current_user)
+    code = auth_services.issue_reset_code_by_admin(user, current_user)
     response = render_template("admin/user_reset_code.html", user=user, code=code)
     # The code is for the eyes of the admin in front of the screen, not for any cache.
     return response, 200, {"Cache-Control": "no-store"}

@@ -16,7 +16,6 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
-    EqualTo,
     Length,
     Optional,
     Regexp,
@@ -24,30 +23,22 @@ from wtforms.validators import (
 )
 
 from marketplace import phones
+from marketplace.forms import (
+    MOBILE_MESSAGE,
+    PHONE,
+    compact_phone,
+    new_password_field,
+    repeat_password_field,
+)
 
 
 def _phone_readable(form, field):
     if field.data and phones.to_e164(field.data) is None:
-        raise ValidationError(_l("Use an Indonesian mobile number, e.g. 0812 3456 7890."))
+        raise ValidationError(MOBILE_MESSAGE)
 
 
 def _password_fields():
-    return (
-        PasswordField(
-            _l("New password"),
-            validators=[
-                DataRequired(),
-                Length(min=8, max=200, message=_l("Use at least 8 characters.")),
-            ],
-        ),
-        PasswordField(
-            _l("Repeat password"),
-            validators=[
-                DataRequired(),
-                EqualTo("password", message=_l("The passwords do not match.")),
-            ],
-        ),
-    )
+    return new_password_field(_l("New password")), repeat_password_field()
 
 
 class LoginForm(FlaskForm):
@@ -64,25 +55,13 @@ class RegisterForm(FlaskForm):
         _l("Mobile number (optional)"),
         validators=[
             Optional(),
-            Regexp(
-                r"^(\+62|62|0)8[0-9]{7,12}$",
-                message=_l("Use an Indonesian mobile number, e.g. 0812 3456 7890."),
-            ),
+            Regexp(PHONE, message=MOBILE_MESSAGE),
             _phone_readable,
         ],
-        filters=[lambda v: v.replace(" ", "").replace("-", "") if v else v],
+        filters=[compact_phone],
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(),
-            Length(min=8, max=200, message=_l("Use at least 8 characters.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
+    password = new_password_field()
+    confirm = repeat_password_field()
     account_type = RadioField(
         _l("I want to"),
         choices=[

@@ -334,6 +334,24 @@ def issue_reset_code(user: User) -> str:
     return code
 
 
+def issue_reset_code_by_admin(user: User, admin: User) -> str:
+    """An admin hands a code over in person: the code and its audit record commit together."""
+    from marketplace.audit import AuditEvent
+
+    code = issue_reset_code(user)
+    db.session.add(
+        AuditEvent(
+            actor_id=admin.id,
+            action="account.reset_code",
+            subject=f"user:{user.id}",
+            detail=f"one-time password-reset code issued, valid until "
+            f"{user.reset_code_expires_at:%Y-%m-%d %H:%M} UTC",
+        )
+    )
+    db.session.commit()
+    return code
+
+
 def _code_matches(user: User, code: str) -> bool:
     expires = user.reset_code_expires_at
     if not user.reset_code_hash or expires is None or not user.is_active:

@@ -59,7 +59,7 @@ def sign_up_answer(email: str, next_url: str):
 @limiter.limit(_login_limit, methods=["POST"], key_func=submitted_account_key("email", "sign-up:"))
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("catalog.home"))
     form = RegisterForm()
     if form.validate_on_submit():
         seller = form.account_type.data == "seller"
@@ -72,7 +72,7 @@ def register():
             locale=str(request.cookies.get("lang") or "id"),
         )
         # Sellers go straight into the guided shop set-up once logged in.
-        next_url = url_for("onboarding.start") if seller else url_for("core.home")
+        next_url = url_for("onboarding.start") if seller else url_for("catalog.home")
         return sign_up_answer(form.email.data, next_url)
     return render_template("account/register.html", form=form), (400 if form.errors else 200)
 
@@ -87,7 +87,7 @@ def register():
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("catalog.home"))
     form = LoginForm()
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"][:254]
@@ -109,7 +109,7 @@ def logout():
     services.end_all_sessions(current_user)
     logout_user()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("catalog.home"))
 
 
 @bp.get("/")
@@ -152,14 +152,6 @@ def logout_everywhere():
     logout_user()
     flash(_("You are logged out on every phone and computer."), "info")
     return redirect(url_for("auth.login"))
-
-
-@bp.get("/orders")
-@login_required
-def orders():
-    from orders.access import orders_for_buyer
-
-    return render_template("account/orders.html", orders=orders_for_buyer(current_user))
 
 
 # --- getting back in ---------------------------------------------------------------------------

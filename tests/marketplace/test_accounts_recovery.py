@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from marketplace import create_app, mail
+from marketplace.audit import AuditEvent
 from marketplace.auth import services
 from marketplace.auth.models import Role, User
 from marketplace.extensions import db
-from orders.models import AuditEvent
 from tests.conftest import FreshContextClient, base_config, get_csrf, login
 from tests.factories import PASSWORD, make_user
 

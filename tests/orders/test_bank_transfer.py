@@ -11,11 +11,12 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from catalog.images import ImageRejected
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import Role, utcnow
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from orders import bank_transfer, ledger, notifications, settlement
-from orders.models import AuditEvent, LedgerEntry, Order, PaymentMethod
+from orders.models import LedgerEntry, Order, PaymentMethod
 from orders.states import FulfilmentStatus, InvalidTransition, OrderStatus, PaymentStatus
 from tests.conftest import use_private_root
 from tests.factories import jpeg_bytes, make_product, make_seller, make_user

@@ -7,11 +7,11 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from catalog.models import Product
+from marketplace.audit import AuditEvent
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from orders import fulfilment, ledger, notifications, settlement
 from orders.models import (
-    AuditEvent,
     LedgerEntry,
     LedgerKind,
     Order,

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import select, update
 
 from catalog.models import Product
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
 from orders import access, fulfilment, guest_join, notifications, reviews, settlement
-from orders.models import AuditEvent, Order, OrderEvent, Review, SellerOrder
+from orders.models import Order, OrderEvent, Review, SellerOrder
 from orders.states import FulfilmentStatus, OrderStatus
 from tests.conftest import csrf_from, get_csrf, login
 from tests.factories import make_product, make_seller, make_user

@@ -197,65 +197,6 @@ def test_smtp_server_down_does_not_raise_and_logs(mail_app, caplog):
     assert open_or_none(mail_app.config["MAIL_OUTBOX"]) is None
 
 
-def test_after_commit_runs_after_the_commit(app_ctx):
-    calls = []
-    db.session.execute(db.text("SELECT 1"))
-    after_commit(calls.append, "sent")
-    assert calls == []
-    db.session.commit()
-    assert calls == ["sent"]
-    db.session.commit()
-    assert calls == ["sent"]  # once, not on every later commit
-
-
-def test_after_commit_is_forgotten_on_rollback(app_ctx):
-    calls = []
-    db.session.execute(db.text("SELECT 1"))
-    after_commit(calls.append, "sent")
-    db.session.rollback()
-    db.session.commit()
-    assert calls == []
-
-
-def test_after_commit_waits_for_the_outer_transaction_not_a_savepoint(app_ctx):
-    calls = []
-    db.session.execute(db.text("SELECT 1"))
-    after_commit(calls.append, "outer")
-    with db.session.begin_nested():
-        after_commit(calls.append, "kept savepoint")
-    assert calls == []  # releasing the savepoint commits nothing yet
-    savepoint = db.session.begin_nested()
-    after_commit(calls.append, "rolled back savepoint")
-    savepoint.rollback()
-    db.session.commit()
-    assert calls == ["outer", "kept savepoint"]
-
-
-def test_after_commit_failure_is_logged_and_others_still_run(app_ctx, caplog):
-    calls = []
-
-    def broken(_to):
-        raise RuntimeError("mail down")
-
-    db.session.execute(db.text("SELECT 1"))
-    after_commit(broken, "ani@example.test")
-    after_commit(calls.append, "next")
-    with caplog.at_level(logging.ERROR):
-        db.session.commit()
-    assert calls == ["next"]
-    assert any("broken" in r.getMessage() and r.exc_info for r in caplog.records)
-
-
-def test_after_commit_is_forgotten_when_the_session_closes_uncommitted(app_ctx):
-    calls = []
-    db.session.execute(db.text("SELECT 1"))
-    after_commit(calls.append, "sent")
-    db.session.close()
-    db.session.execute(db.text("SELECT 1"))
-    db.session.commit()
-    assert calls == []
-
-
 def test_after_commit_sends_mail_with_keyword_arguments(app_ctx, tmp_path, monkeypatch):
     outbox = tmp_path / "outbox.log"
     monkeypatch.setitem(app_ctx.config, "MAIL_SERVER", "")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import Role
 from marketplace.extensions import db
 from orders import fulfilment, ledger, notifications, payouts, settlement
 from orders.models import (
-    AuditEvent,
     LedgerEntry,
     LedgerKind,
     Order,

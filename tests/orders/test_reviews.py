@@ -199,6 +199,27 @@ def test_averages_per_product_and_per_shop(app_ctx):
     assert reviews.seller_rating(make_seller().id) == (None, 0)
 
 
+def test_the_product_keeps_its_rating_as_reviews_are_written(app_ctx):
+    sugar, unrated = make_product(), make_product()
+    _reviews_for(sugar, [5, 4, 4])
+
+    db.session.refresh(sugar)
+    assert (sugar.rating_count, sugar.rating_sum) == (3, 13)
+    assert sugar.rating == reviews.product_rating(sugar.id)
+    assert unrated.rating == NO_RATING
+
+
+def test_a_refused_second_review_leaves_the_product_totals_alone(app_ctx):
+    buyer, sugar = make_user(), make_product()
+    order = delivered_order([(sugar, 1)], buyer)
+    reviews.add_review(buyer, _item(order, sugar).id, 5, "")
+    with pytest.raises(ReviewError):
+        reviews.add_review(buyer, _item(order, sugar).id, 1, "")
+
+    db.session.refresh(sugar)
+    assert (sugar.rating_count, sugar.rating_sum) == (1, 5)
+
+
 def test_ratings_for_many_products_take_one_query(app_ctx):
     sugar, salt, unrated = make_product(), make_product(), make_product()
     _reviews_for(sugar, [5, 4, 4])

@@ -16,11 +16,11 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
 from orders import notifications, settlement
 from orders.models import (
-    AuditEvent,
     LedgerEntry,
     LedgerKind,
     Order,

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import Product
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import Role
 from marketplace.extensions import db
 from orders import fulfilment, ledger, notifications, settlement
-from orders.models import AuditEvent, LedgerEntry, LedgerKind, Order, Payment, SellerOrder
+from orders.models import LedgerEntry, LedgerKind, Order, Payment, SellerOrder
 from orders.payments import review
 from orders.payments.stripe_provider import to_minor
 from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus

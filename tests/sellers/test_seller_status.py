@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select, update
 
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import Role, User
 from marketplace.extensions import db
 from marketplace.states import ChangedMeanwhile, InvalidTransition
-from orders.models import AuditEvent
 from sellers import services, states
 from sellers.models import Seller, SellerEvent, SellerStatus
 from tests.conftest import get_csrf, login

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from marketplace.audit import AuditEvent
 from marketplace.auth.models import Role
 from marketplace.extensions import db
-from orders.models import AuditEvent
 from sellers.documents import document_for, upload_document
 from sellers.models import SellerDocument, SellerStatus
 from tests.conftest import csrf_from, get_csrf, login, use_private_root

@@ -1,7 +1,7 @@
 """seller_events: every change of a shop's status, with who made it and why
 
-Revision ID: 0017
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 07:10:00.000000
 
 Shops verified, rejected or suspended before this revision have no history rows; their
@@ -11,8 +11,8 @@ current status and ``rejection_reason`` stay as they were.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
