@@ -31,8 +31,7 @@ from catalog.images import ImageRejected
 from catalog.models import ProductStatus
 from marketplace.auth import services as auth_services
 from marketplace.auth.models import Role
-from marketplace.auth.views import sign_up_answer, submitted_account_key
-from marketplace.extensions import limiter
+from marketplace.auth.views import limited_per_address_and_account, sign_up_answer
 from marketplace.forms import EmptyForm
 from marketplace.i18n import current_locale
 from marketplace.page_cache import cached_page
@@ -57,10 +56,6 @@ def commission_percent() -> str:
     """The commission as the visitor reads a percentage: "5" or "2,5" (from basis points)."""
     basis_points = current_app.config["COMMISSION_BASIS_POINTS"]
     return format_decimal(Decimal(basis_points) / 100, format="#,##0.##", locale=current_locale())
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 @bp.get("/sell")
@@ -143,8 +138,7 @@ def _continue():
 
 
 @bp.route("/sell/account", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=submitted_account_key("email", "sign-up:"))
+@limited_per_address_and_account("email", "sign-up:")
 def account():
     wizard, _unused = _enter("account")
     if current_user.is_authenticated:

@@ -41,6 +41,20 @@ def submitted_account_key(field: str, prefix: str):
     return key
 
 
+def limited_per_address_and_account(field: str, prefix: str, *, failures_only: bool = False):
+    """``LOGIN_RATE_LIMIT`` on POSTs, counted per client address and per account named in
+    ``field``; with ``failures_only`` a successful attempt (a redirect) is not counted."""
+    deduct = {"deduct_when": _failed} if failures_only else {}
+
+    def decorate(view):
+        view = limiter.limit(
+            _login_limit, methods=["POST"], key_func=submitted_account_key(field, prefix), **deduct
+        )(view)
+        return limiter.limit(_login_limit, methods=["POST"], **deduct)(view)
+
+    return decorate
+
+
 def sign_up_answer(email: str, next_url: str):
     """What every sign-up form answers, account or not: go and log in, a mail is on its way."""
     flash(
@@ -55,8 +69,7 @@ def sign_up_answer(email: str, next_url: str):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=submitted_account_key("email", "sign-up:"))
+@limited_per_address_and_account("email", "sign-up:")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("catalog.home"))
@@ -78,13 +91,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    _login_limit,
-    methods=["POST"],
-    deduct_when=_failed,
-    key_func=submitted_account_key("email", "login:"),
-)
+@limited_per_address_and_account("email", "login:", failures_only=True)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("catalog.home"))
@@ -158,10 +165,7 @@ def logout_everywhere():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(
-    _login_limit, methods=["POST"], key_func=submitted_account_key("email", "reset-mail:")
-)
+@limited_per_address_and_account("email", "reset-mail:")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -205,13 +209,7 @@ def reset_password(token: str):
 
 
 @bp.route("/reset-code", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    _login_limit,
-    methods=["POST"],
-    deduct_when=_failed,
-    key_func=submitted_account_key("identifier", "reset-code:"),
-)
+@limited_per_address_and_account("identifier", "reset-code:", failures_only=True)
 def reset_with_code():
     form = ResetCodeForm()
     if form.validate_on_submit():

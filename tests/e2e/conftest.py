@@ -161,3 +161,23 @@ def phone(browser):
 
 def vnu_available() -> bool:
     return VNU_JAR.exists() and shutil.which("java") is not None
+
+
+def fill_bandung_address(
+    page, *, name: str = "Rina Pembeli", phone: str = "0812 3456 7890", email: str | None = None
+) -> None:
+    """Checkout step 1 in English, down to a village in Bandung, then on to shipping."""
+    import re
+
+    page.get_by_label("Recipient name").fill(name)
+    if email is not None:
+        page.get_by_label("Email").fill(email)
+    page.get_by_label("Mobile / WhatsApp number").fill(phone)
+    page.get_by_label("Province").select_option("32")
+    page.get_by_label("Regency / city").select_option("32.73")
+    page.get_by_label("District (kecamatan)").select_option("32.73.01")
+    page.get_by_label("Village (desa / kelurahan)").select_option("32.73.01.1001")
+    page.get_by_label("Street, house number, landmarks").fill("Jl. Merdeka No. 5")
+    page.get_by_label("Postal code").fill("40152")
+    page.get_by_role("button", name="Continue to shipping").click()
+    page.wait_for_url(re.compile(r"step=shipping"))

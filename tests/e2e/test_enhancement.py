@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from marketplace.demo.loader import DEMO_ADMIN, DEMO_BUYER, demo_password
+from tests.e2e.conftest import fill_bandung_address
 
 GRID_TOP = "() => document.querySelector('.grid').getBoundingClientRect().top + window.scrollY"
 UNSENDABLE_FORMS = """() => Array.from(document.forms).filter(form =>
@@ -78,16 +79,7 @@ def test_changing_the_courier_updates_the_total_and_the_order_is_placed(browser,
     page.get_by_role("button", name="Add to cart").click()
     page.wait_for_url(re.compile(r"/cart$"))
     page.get_by_role("link", name="Checkout").click()
-    page.get_by_label("Recipient name").fill("Rina Pembeli")
-    page.get_by_label("Mobile / WhatsApp number").fill("0812 3456 7890")
-    page.get_by_label("Province").select_option("32")
-    page.get_by_label("Regency / city").select_option("32.73")
-    page.get_by_label("District (kecamatan)").select_option("32.73.01")
-    page.get_by_label("Village (desa / kelurahan)").select_option("32.73.01.1001")
-    page.get_by_label("Street, house number, landmarks").fill("Jl. Merdeka No. 5")
-    page.get_by_label("Postal code").fill("40152")
-    page.get_by_role("button", name="Continue to shipping").click()
-    page.wait_for_url(re.compile(r"step=shipping"))
+    fill_bandung_address(page)
 
     products = int(page.locator("form[data-checkout-total]").get_attribute("data-checkout-total"))
     couriers = page.locator("input[data-cost]")

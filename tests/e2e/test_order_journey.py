@@ -11,7 +11,7 @@ import subprocess
 from PIL import Image
 
 from marketplace.demo.loader import DEMO_ADMIN, DEMO_BUYER, demo_password
-from tests.e2e.conftest import VNU_JAR, vnu_available
+from tests.e2e.conftest import VNU_JAR, fill_bandung_address, vnu_available
 from tests.e2e.test_storefront_journey import WCAG_TAGS
 
 SHOPS = {
@@ -102,16 +102,7 @@ def test_two_shops_bank_transfer_confirm_ship_receive_review(browser, live_serve
     check(page, "checkout-address")
 
     # Step 1: the address, chosen down to the village (the JS picker fills the next list).
-    page.get_by_label("Recipient name").fill("Rina Pembeli")
-    page.get_by_label("Mobile / WhatsApp number").fill("0812 3456 7890")
-    page.get_by_label("Province").select_option("32")
-    page.get_by_label("Regency / city").select_option("32.73")
-    page.get_by_label("District (kecamatan)").select_option("32.73.01")
-    page.get_by_label("Village (desa / kelurahan)").select_option("32.73.01.1001")
-    page.get_by_label("Street, house number, landmarks").fill("Jl. Merdeka No. 5")
-    page.get_by_label("Postal code").fill("40152")
-    page.get_by_role("button", name="Continue to shipping").click()
-    page.wait_for_url(re.compile(r"step=shipping"))
+    fill_bandung_address(page)
 
     # Step 2: one courier per shop, bank transfer, place the order.
     assert page.locator("fieldset.panel").count() == 3  # two shops + payment
@@ -195,17 +186,9 @@ def test_guest_orders_then_confirms_and_reviews_from_the_emailed_link(
     shop, seller_email = next(iter(SHOPS.items()))
     _add_first_product_of(page, base, shop)
     page.get_by_role("link", name="Checkout").click()
-    page.get_by_label("Recipient name").fill("Wati Tamu")
-    page.get_by_label("Email").fill("wati.tamu@example.id")
-    page.get_by_label("Mobile / WhatsApp number").fill("0812 3456 7891")
-    page.get_by_label("Province").select_option("32")
-    page.get_by_label("Regency / city").select_option("32.73")
-    page.get_by_label("District (kecamatan)").select_option("32.73.01")
-    page.get_by_label("Village (desa / kelurahan)").select_option("32.73.01.1001")
-    page.get_by_label("Street, house number, landmarks").fill("Jl. Asia Afrika No. 8")
-    page.get_by_label("Postal code").fill("40152")
-    page.get_by_role("button", name="Continue to shipping").click()
-    page.wait_for_url(re.compile(r"step=shipping"))
+    fill_bandung_address(
+        page, name="Wati Tamu", phone="0812 3456 7891", email="wati.tamu@example.id"
+    )
     page.get_by_role("button", name="Place order").click()
     page.wait_for_url(re.compile(r"/orders/MM-\d{4}-\d{6}\?t="))
     link = page.url  # what the order e-mails carry

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from marketplace.demo.loader import DEMO_BUYER, demo_password
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, fill_bandung_address
 
 MIN_HEIGHT = 44
 TOO_SMALL = """(minimum) => {
@@ -65,16 +65,7 @@ def test_checkout_forms_have_thumb_sized_targets(buyer, live_server):
     small = {"cart": page.evaluate(TOO_SMALL, MIN_HEIGHT)}
     page.get_by_role("link", name="Checkout").click()
     small["address"] = page.evaluate(TOO_SMALL, MIN_HEIGHT)
-    page.get_by_label("Recipient name").fill("Rina Pembeli")
-    page.get_by_label("Mobile / WhatsApp number").fill("0812 3456 7890")
-    page.get_by_label("Province").select_option("32")
-    page.get_by_label("Regency / city").select_option("32.73")
-    page.get_by_label("District (kecamatan)").select_option("32.73.01")
-    page.get_by_label("Village (desa / kelurahan)").select_option("32.73.01.1001")
-    page.get_by_label("Street, house number, landmarks").fill("Jl. Merdeka No. 5")
-    page.get_by_label("Postal code").fill("40152")
-    page.get_by_role("button", name="Continue to shipping").click()
-    page.wait_for_url(re.compile(r"step=shipping"))
+    fill_bandung_address(page)
     assert page.locator("form label:has(input[type=radio])").count() >= 2
     small["shipping"] = page.evaluate(TOO_SMALL, MIN_HEIGHT)
     assert {step: found for step, found in small.items() if found} == {}
