@@ -28,7 +28,7 @@ from marketplace.text import is_digits
 from orders import emails, notifications, shipping
 from orders.cart import Line, SellerGroup, purchasable
 from orders.models import Order, OrderEvent, OrderItem, Payment, PaymentMethod, SellerOrder
-from orders.payments import PaymentError, provider_for
+from orders.payments import PaymentError, SessionCompleted, SessionEnded, provider_for
 from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
 
 
@@ -293,15 +293,33 @@ def start_card_payment(order: Order, *, success_url: str, cancel_url: str) -> st
 def pay_by_card(order: Order, *, success_url: str, cancel_url: str) -> str | None:
     """The buyer asks to pay an unpaid order by card (again) from the order page.
 
-    Only an unpaid or failed card payment is tried again; otherwise a new attempt is recorded,
-    and committed before Stripe is called, so no transaction holds written rows while Stripe
-    answers. Raises ``CheckoutError("payment_method")`` when the order cannot be paid by
-    card now.
+    The latest card attempt is reopened while its payment page is still open; one that failed,
+    or whose page expired unpaid, is followed by a new attempt (a buyer whose card was declined
+    must be able to try again). A new attempt is committed before Stripe is called, so no
+    transaction holds written rows while Stripe answers. Raises ``CheckoutError
+    ("payment_method")`` when the order cannot be paid by card now.
     """
     if order.status != OrderStatus.AWAITING_PAYMENT or not stripe_available(order.total):
         raise CheckoutError("payment_method")
     payment = _card_payment(order)
-    if payment is None or payment.status not in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
-        order.payments.append(Payment(provider=PaymentMethod.STRIPE, amount=order.total))
-        db.session.commit()
-    return start_card_payment(order, success_url=success_url, cancel_url=cancel_url)
+    if payment is None or payment.status != PaymentStatus.UNPAID:
+        _new_card_attempt(order)
+    try:
+        return start_card_payment(order, success_url=success_url, cancel_url=cancel_url)
+    except SessionEnded:
+        _new_card_attempt(order)
+        return start_card_payment(order, success_url=success_url, cancel_url=cancel_url)
+    except SessionCompleted:
+        # Paid on Stripe's page, its event still on the way: settle it now, the same way the
+        # return page does, and show the order (a second page would let the buyer pay twice).
+        from orders.payments import stripe_events
+
+        paid = _card_payment(order)
+        if paid is not None and paid.provider_reference:
+            stripe_events.fulfil_from_return(paid.provider_reference, order)
+        return None
+
+
+def _new_card_attempt(order: Order) -> None:
+    order.payments.append(Payment(provider=PaymentMethod.STRIPE, amount=order.total))
+    db.session.commit()

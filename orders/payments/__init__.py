@@ -10,7 +10,13 @@ from __future__ import annotations
 from flask import current_app
 
 from orders.models import PaymentMethod
-from orders.payments.base import PaymentError, PaymentProvider, Redirect
+from orders.payments.base import (
+    PaymentError,
+    PaymentProvider,
+    Redirect,
+    SessionCompleted,
+    SessionEnded,
+)
 
 
 class BankTransfer:
@@ -39,4 +45,12 @@ def provider_for(name: str) -> PaymentProvider:
     return providers[name]
 
 
-__all__ = ["BankTransfer", "PaymentError", "PaymentProvider", "Redirect", "provider_for"]
+__all__ = [
+    "BankTransfer",
+    "PaymentError",
+    "PaymentProvider",
+    "Redirect",
+    "SessionCompleted",
+    "SessionEnded",
+    "provider_for",
+]

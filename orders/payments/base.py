@@ -17,6 +17,14 @@ class PaymentError(DomainError):
     """The provider refused or could not be reached; the message is safe to show."""
 
 
+class SessionCompleted(PaymentError):
+    """The buyer already paid on the provider's page; its confirmation has not arrived yet."""
+
+
+class SessionEnded(PaymentError):
+    """The provider's payment page for this attempt expired unpaid: only a new attempt can pay."""
+
+
 @dataclass(frozen=True)
 class Redirect:
     """Where to send the buyer to pay (a hosted payment page), or None to stay on our site."""

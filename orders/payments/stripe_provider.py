@@ -18,7 +18,7 @@ from typing import Any
 import stripe
 
 from orders.models import PaymentMethod
-from orders.payments.base import PaymentError, Redirect
+from orders.payments.base import PaymentError, Redirect, SessionCompleted, SessionEnded
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,11 @@ class StripeProvider:
             session = self.retrieve_session(payment.provider_reference)
             if session.get("status") == "open" and session.get("url"):
                 return Redirect(session["url"])
-            raise PaymentError("This card payment has ended. Please start a new payment.")
+            if session.get("status") == "expired":
+                raise SessionEnded("This card payment has ended. Please start a new payment.")
+            # "complete": the buyer has paid (or is paying) there; its confirmation is on its way
+            # and a second page would let them pay twice.
+            raise SessionCompleted("This card payment is being confirmed.")
         if not (
             self.min_amount <= order.total
             and (self.max_amount is None or order.total <= int(self.max_amount))

@@ -153,6 +153,9 @@ class FakeStripe:
     refunds: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)
+    # When set, creating a Checkout Session is refused with this message (as Stripe refuses a
+    # request it finds invalid).
+    refuse_sessions: str | None = None
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -282,6 +285,8 @@ class FakeStripe:
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         if method == "POST" and path == "/v1/checkout/sessions":
+            if self.refuse_sessions:
+                return 400, _error("invalid_request_error", self.refuse_sessions)
             return 200, self._create_session(params)
         match = re.fullmatch(r"/v1/checkout/sessions/([A-Za-z0-9_]+)", path)
         if method == "GET" and match:

@@ -308,9 +308,8 @@ def test_a_card_payment_stripe_refuses_leaves_the_order_to_pay_by_transfer(
     client, stripe_app, fake_stripe
 ):
     client.get("/?lang=en")  # the message below is checked in English
-    order = stripe_order()
-    session_id = start(order)
-    fake_stripe.expire(session_id)
+    order = make_order([(make_product(price=25000), 2)])
+    fake_stripe.refuse_sessions = "Invalid request"
 
     response = _pay_by_card(client, order)
 
@@ -318,10 +317,65 @@ def test_a_card_payment_stripe_refuses_leaves_the_order_to_pay_by_transfer(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Card payment is not available right now" in page
     order = fresh(Order, order.id)
-    assert [(p.provider_reference, p.status) for p in order.payments] == [
-        (session_id, PaymentStatus.UNPAID)
+    assert [(p.provider, p.provider_reference, p.status) for p in order.payments] == [
+        (PaymentMethod.BANK_TRANSFER, None, PaymentStatus.UNPAID),
+        (PaymentMethod.STRIPE, None, PaymentStatus.UNPAID),
     ]
     assert order.status == OrderStatus.AWAITING_PAYMENT
+    assert len(fake_stripe.calls("POST", "/v1/checkout/sessions")) == 1
+
+
+def test_a_card_payment_page_that_expired_unpaid_is_followed_by_a_new_one(
+    client, stripe_app, fake_stripe
+):
+    order = stripe_order()
+    expired = start(order)
+    fake_stripe.expire(expired)
+
+    response = _pay_by_card(client, order)
+
+    order = fresh(Order, order.id)
+    assert [p.status for p in order.payments] == [PaymentStatus.UNPAID, PaymentStatus.UNPAID]
+    new_session = order.payments[1].provider_reference
+    assert new_session and new_session != expired
+    assert response.status_code == 303
+    assert response.headers["Location"] == fake_stripe.sessions[new_session]["url"]
+    assert len(fake_stripe.calls("POST", "/v1/checkout/sessions")) == 2
+
+
+def test_a_failed_card_payment_can_be_tried_again(client, stripe_app, fake_stripe):
+    order = stripe_order()
+    start(order)
+    order.payments[0].status = PaymentStatus.FAILED
+    db.session.commit()
+
+    response = _pay_by_card(client, order)
+
+    order = fresh(Order, order.id)
+    assert [p.status for p in order.payments] == [PaymentStatus.FAILED, PaymentStatus.UNPAID]
+    assert (
+        response.headers["Location"]
+        == (fake_stripe.sessions[order.payments[1].provider_reference]["url"])
+    )
+
+
+def test_a_card_payment_paid_but_not_yet_confirmed_opens_no_second_page(
+    client, stripe_app, fake_stripe
+):
+    """The buyer paid on Stripe's page and its event is still on the way: no chance to pay twice."""
+    order = stripe_order()
+    session_id = start(order)
+    fake_stripe.complete(session_id)
+
+    response = _pay_by_card(client, order)
+
+    assert response.status_code == 303
+    assert f"/orders/{order.number}" in response.headers["Location"]
+    order = fresh(Order, order.id)
+    assert [(p.provider_reference, p.status) for p in order.payments] == [
+        (session_id, PaymentStatus.PAID)
+    ]
+    assert order.status == OrderStatus.PAID
     assert len(fake_stripe.calls("POST", "/v1/checkout/sessions")) == 1
 
 
