@@ -155,3 +155,15 @@ def test_simple_search_escapes_and_finds(client):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
     assert client.get("/search?q=" + "a" * 2000).status_code == 200
+
+
+def test_sellers_indonesian_text_is_marked_as_indonesian_on_english_pages(client):
+    seller = make_seller(story="Saya menenun sejak kecil bersama ibu di Pringgasela.", story_en="")
+    product = make_product(seller=seller, description="Kain tenun ikat.", ingredients="Benang")
+    english = client.get(f"/p/{product.slug}?lang=en").get_data(as_text=True)
+    assert '<p lang="id">Kain tenun ikat.</p>' in english
+    assert '<p lang="id">Benang</p>' in english
+    assert 'lang="id">Saya menenun' in english
+    assert 'lang="id">Saya menenun' in client.get(f"/shop/{seller.slug}").get_data(as_text=True)
+    indonesian = client.get(f"/p/{product.slug}?lang=id").get_data(as_text=True)
+    assert '<p lang="id">' not in indonesian
