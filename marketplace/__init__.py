@@ -143,9 +143,10 @@ def register_errors(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from marketplace import templating
+    from marketplace import static_files, templating
 
     templating.init_app(app)
+    static_files.init_app(app)  # versioned static URLs, cached for a year
 
 
 def register_cli(app: Flask) -> None:
