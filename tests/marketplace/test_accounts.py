@@ -183,7 +183,7 @@ def _limited_app(database_url, tmp_path, limit="3 per minute"):
     return app
 
 
-def test_successful_logins_from_one_address_are_not_limited(database_url, tmp_path):
+def test_successful_logins_from_one_address_are_not_limited(app_ctx, database_url, tmp_path):
     """A workshop: many people log in from one village hall's address within a minute."""
     app = _limited_app(database_url, tmp_path)
     with app.app_context():
@@ -203,11 +203,13 @@ def test_successful_logins_from_one_address_are_not_limited(database_url, tmp_pa
     assert codes == [302] * 6
 
 
-def test_failed_logins_for_one_account_are_limited_across_addresses(database_url, tmp_path):
+def test_failed_logins_for_one_account_are_limited_across_addresses(
+    app_ctx, database_url, tmp_path
+):
     app = _limited_app(database_url, tmp_path)
     with app.app_context():
         user = make_user()
-        codes, retry_after = [], None
+        codes, wrong_password, retry_after = [], [], None
         for n in range(4):
             client = app.test_client()
             address = {"REMOTE_ADDR": f"10.0.0.{n + 1}"}
@@ -218,8 +220,10 @@ def test_failed_logins_for_one_account_are_limited_across_addresses(database_url
                 environ_base=address,
             )
             codes.append(response.status_code)
+            wrong_password.append("Email atau kata sandi salah" in response.get_data(as_text=True))
             retry_after = response.headers.get("Retry-After")
         db.session.remove()
         db.engine.dispose()
     assert codes == [400, 400, 400, 429]
+    assert wrong_password == [True, True, True, False]  # refused for the password, not the form
     assert retry_after is not None and int(retry_after) > 0
