@@ -3,7 +3,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -131,11 +140,17 @@ def revoke(statement_id: int):
 def verify(code: str):
     statement = statements.by_code(code)
     if statement is None:
-        return render_template("seller/statement_not_found.html"), 404
-    return render_template(
-        "seller/statement.html",
-        statement=statement,
-        **_shown(statement),
-        revoke_form=None,
-        public=True,
-    )
+        response = make_response(render_template("seller/statement_not_found.html"), 404)
+    else:
+        response = make_response(
+            render_template(
+                "seller/statement.html",
+                statement=statement,
+                **_shown(statement),
+                revoke_form=None,
+                public=True,
+            )
+        )
+    # A revocation must show at once: no browser or proxy may keep an old copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from lokal import terbilang
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
+from catalog.models import Product, ProductStatus
 from catalog.shops import Seller
 from marketplace import regions
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import TIME_ZONES, zone_label
-from orders.models import LedgerEntry, LedgerKind, Order, SellerOrder
+from orders.models import LedgerEntry, LedgerKind, Order, OrderItem, SellerOrder
 from sellers.models import SalesStatement
 
 MAX_MONTHS = 12
@@ -101,7 +102,13 @@ def compute_figures(seller: Seller, period: Period) -> dict:
     debits, refunds what the ledger took back for cancelled or partly refunded parts, in the
     month it was taken back; net is what the seller earned. Orders and buyers are counted from
     the parts credited in the period (a buyer is the account, or the e-mail of a guest).
+    A part holding any practice product (a workshop's pretend sale) never counts.
     """
+    practice = exists().where(
+        OrderItem.seller_order_id == SellerOrder.id,
+        OrderItem.product_id == Product.id,
+        Product.status == ProductStatus.PRACTICE.value,
+    )
     zone = TIME_ZONES[zone_label(seller.province_code)]
     since, until = _utc_bounds(seller, period)
     rows = db.session.execute(
@@ -119,6 +126,7 @@ def compute_figures(seller: Seller, period: Period) -> dict:
             LedgerEntry.seller_id == seller.id,
             LedgerEntry.created_at >= since,
             LedgerEntry.created_at < until,
+            ~practice,
             LedgerEntry.kind.in_(
                 [
                     LedgerKind.SALE,

@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
+from catalog.models import ProductStatus
 from marketplace.auth.models import Role
 from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
@@ -279,3 +280,35 @@ def test_nib_is_optional_and_checked(client):
     assert response.status_code == 302
     db.session.refresh(seller)
     assert seller.nib == "9120001234567"
+
+
+def test_practice_sales_never_count(client, shop):
+    real = paid(shop, 40000, buyer=make_user())
+    practice = make_order(
+        [(make_product(shop, price=500000, status=ProductStatus.PRACTICE), 1)],
+        payment_method=PaymentMethod.BANK_TRANSFER,
+    )
+    settlement.settle_paid(practice, practice.payments[0], amount=practice.total)
+    db.session.commit()
+    month = this_month().strftime("%Y-%m")
+    issue(client, month, month)
+    totals = db.session.scalar(select(SalesStatement)).figures["totals"]
+    part = real.seller_orders[0]
+    assert totals["gross"] == part.items_total + part.shipping_cost
+    assert totals["orders"] == 1 and totals["buyers"] == 1
+
+
+def test_verify_page_is_never_cached_and_reads_in_english(client, shop):
+    paid(shop, 40000, buyer=make_user())
+    month = this_month().strftime("%Y-%m")
+    issue(client, month, month)
+    statement = db.session.scalar(select(SalesStatement))
+    officer = client.application.test_client()
+    response = officer.get(f"/verify/{statement.code}?lang=en")
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    assert "Genuine statement issued by Migrant Mart." in html
+    assert format_rupiah(statement.figures["totals"]["net"], "en") in html
+    forged = officer.get("/verify/" + "B" * 22)
+    assert forged.status_code == 404 and forged.headers["Cache-Control"] == "no-store"
+    assert "Not a genuine statement" in forged.get_data(as_text=True)
