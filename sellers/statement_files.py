@@ -108,7 +108,7 @@ def pdf_bytes(statement: SalesStatement, verify_url: str) -> bytes:
     pdf.ln(2)
     if f["no_sales"]:
         line(_("No sales in this period."), 12, bold=True)
-    widths = (34, 18, 36, 32, 34, 36)
+    widths = (30, 16, 36, 38, 34, 36)
     pdf.set_font(family, "B", 9)
     for width, heading in zip(widths, _headings(), strict=True):
         pdf.cell(width, 7, text(heading), border=1)
