@@ -208,6 +208,7 @@ def test_bad_periods_issue_nothing_and_keep_the_input(client, shop):
         (now.strftime("%Y-%m"), months_back(now, -1).strftime("%Y-%m"), "belum tiba"),
         (months_back(now, 12).strftime("%Y-%m"), now.strftime("%Y-%m"), "12 bulan"),
         ("bukan-bulan", now.strftime("%Y-%m"), 'id="month_from-error"'),
+        ("٢٠٢٦-٠١", now.strftime("%Y-%m"), 'id="month_from-error"'),
     ]
     for start, end, message in cases:
         response = issue(client, start, end)
