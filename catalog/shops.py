@@ -43,6 +43,8 @@ class Seller(db.Model):
     bank_name: Mapped[str] = mapped_column(String(60), default="")
     bank_account_number: Mapped[str] = mapped_column(String(30), default="")
     bank_account_holder: Mapped[str] = mapped_column(String(120), default="")
+    # Nomor Induk Berusaha from OSS: optional, printed on sales statements a bank asks for.
+    nib: Mapped[str] = mapped_column(String(13), default="", server_default="")
     status: Mapped[str] = mapped_column(String(12), default=SellerStatus.DRAFT.value, index=True)
     # Why the programme team last refused the shop, shown to the seller until it is verified
     # (and to the team when the shop comes back, so the second check looks at the same thing).

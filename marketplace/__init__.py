@@ -112,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
     from sellers.admin_views import bp as admin_sellers_bp
     from sellers.onboarding_views import bp as onboarding_bp
     from sellers.share_views import bp as share_bp
+    from sellers.statement_views import bp as statements_bp
+    from sellers.statement_views import verify_bp
     from sellers.training.views import bp as learn_bp
     from sellers.views import bp as sellers_bp
 
@@ -131,6 +133,8 @@ def register_blueprints(app: Flask) -> None:
         onboarding_bp,
         learn_bp,
         share_bp,
+        statements_bp,
+        verify_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     EmailField,
+    MonthField,
     SelectChoice,
     SelectField,
     StringField,
@@ -47,6 +48,11 @@ from sellers.models import STORY_MIN_LENGTH
 def _digits_only(value):
     """Passbooks print "0021-01-000123-50-1"; only the digits matter."""
     return "".join(ch for ch in value if is_digits(ch)) if value else value
+
+
+def _strip_spaces(value):
+    """The OSS certificate prints the NIB in groups; the spaces are not part of it."""
+    return "".join(value.split()) if isinstance(value, str) else value
 
 
 def _optional_int(value):
@@ -135,6 +141,16 @@ class ShopForm(BankAccountChecks, RegionPickerMixin, FlaskForm):
     )
     bank_account_holder = StringField(
         _l("Account holder name (as in the passbook)"), validators=[Optional(), Length(max=120)]
+    )
+    # ASCII digits only ([0-9], not \d): a bank compares it with the OSS registry character
+    # by character, and Arabic-Indic or full-width digits would look right and never match.
+    nib = StringField(
+        _l("NIB (business identification number, optional)"),
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9]{13}$", message=_l("An NIB has exactly 13 digits (0-9).")),
+        ],
+        filters=[_strip_spaces],
     )
 
 
@@ -313,4 +329,15 @@ class PhotoForm(FlaskForm):
     alt_text = StringField(
         _l("Describe the photo (for blind buyers and search)"),
         validators=[Optional(), Length(max=200)],
+    )
+
+
+class StatementForm(FlaskForm):
+    """The months a sales statement covers; the period rules live in ``sellers.statements``."""
+
+    month_from = MonthField(
+        _l("From month"), validators=[InputRequired(message=_l("Choose the first month."))]
+    )
+    month_to = MonthField(
+        _l("To month"), validators=[InputRequired(message=_l("Choose the last month."))]
     )

@@ -7,9 +7,9 @@ for the seller-side code and its tests.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.shops import Seller, SellerStatus
@@ -22,6 +22,7 @@ __all__ = [
     "Seller",
     "SellerDocument",
     "SellerEvent",
+    "SalesStatement",
     "SellerStatus",
 ]
 
@@ -72,3 +73,22 @@ class SellerDocument(db.Model):
     width: Mapped[int] = mapped_column()
     height: Mapped[int] = mapped_column()
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SalesStatement(db.Model):
+    """A sales statement as issued: its figures are a snapshot, so a bank officer who verifies
+    it later sees exactly what was printed, whatever happens to the orders afterwards."""
+
+    __tablename__ = "sales_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    seller: Mapped[Seller] = relationship()

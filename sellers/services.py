@@ -61,6 +61,7 @@ class ShopData:
     bank_name: str = ""
     bank_account_number: str = ""
     bank_account_holder: str = ""
+    nib: str = ""
 
 
 seller_for = catalog.seller_for  # the seller-side code asks here
@@ -97,6 +98,7 @@ def save_shop(user: User, data: ShopData) -> Seller:
     seller.bank_name = data.bank_name
     seller.bank_account_number = data.bank_account_number
     seller.bank_account_holder = data.bank_account_holder.strip()
+    seller.nib = data.nib
     db.session.commit()
     return seller
 

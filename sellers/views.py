@@ -84,6 +84,7 @@ def shop_profile():
                 bank_name=form.bank_name.data or "",
                 bank_account_number=form.bank_account_number.data or "",
                 bank_account_holder=form.bank_account_holder.data or "",
+                nib=form.nib.data or "",
             ),
         )
         flash(_("Your shop profile is saved."), "success")

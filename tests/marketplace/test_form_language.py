@@ -535,6 +535,7 @@ def case_shop_form(client):
             "bank_account_number": "123",
             "bank_account_holder": LONG,
             "province_code": "99",
+            "nib": "١٢٣٤٥٦٧٨٩٠١٢٣",
         },
     )
     yield _posted(
@@ -542,6 +543,48 @@ def case_shop_form(client):
         "/seller/shop",
         {"csrf_token": token, "years_abroad": "99", "bank_name": "BPD", "bank_account_number": "1"},
     )
+
+
+def case_sales_statement(client):
+    """The period form with bad months, then the statement and its public check."""
+    from tests.factories import make_seller
+
+    seller = make_seller(nib="9120001234567")
+    _login_as(client, seller.owner)
+    token = _token(client, "/seller/statements")
+    yield _posted(client, "/seller/statements", {"csrf_token": token})
+    yield _posted(
+        client,
+        "/seller/statements",
+        {"csrf_token": token, "month_from": "2020-13", "month_to": BAD["number"]},
+    )
+    yield _posted(
+        client,
+        "/seller/statements",
+        {"csrf_token": token, "month_from": "2020-05", "month_to": "2020-01"},
+    )
+    yield _posted(
+        client,
+        "/seller/statements",
+        {"csrf_token": token, "month_from": "2020-01", "month_to": "2099-01"},
+    )
+    yield _posted(
+        client,
+        "/seller/statements",
+        {"csrf_token": token, "month_from": "2020-01", "month_to": "2021-06"},
+    )
+    issued = client.post(
+        "/seller/statements",
+        data={"csrf_token": token, "month_from": "2020-01", "month_to": "2020-03"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    code = re.search(r"/verify/([A-Za-z0-9_-]+)", issued)
+    assert code, "the statement page links its verification address"
+    yield [
+        issued,
+        client.get("/verify/" + code.group(1)).get_data(as_text=True),
+        client.get("/verify/" + "A" * 22).get_data(as_text=True),
+    ]
 
 
 def case_onboarding_account(client):
