@@ -21,19 +21,28 @@ _DIGITS = 12
 
 
 class _Versions:
-    """File digests, recomputed only when a file's size or modification time changes."""
+    """File digests, kept per process.
 
-    def __init__(self, folder: str) -> None:
+    Every page links a few static files, so the digest is looked up on each render: in
+    production a file's digest is read once (files change only with a release, which restarts
+    the workers); with ``watch`` (debug or template reloading) a changed size or modification
+    time is noticed at the next lookup.
+    """
+
+    def __init__(self, folder: str, *, watch: bool = True) -> None:
         self.folder = Path(folder).resolve()
-        self._known: dict[str, tuple[tuple[int, int], str]] = {}
+        self.watch = watch
+        self._known: dict[str, tuple[tuple[int, int], str | None]] = {}
 
     def of(self, filename: str) -> str | None:
+        known = self._known.get(filename)
+        if known is not None and not self.watch:
+            return known[1]
         path = (self.folder / filename).resolve()
         if not path.is_relative_to(self.folder) or not path.is_file():
-            return None
+            return None  # not remembered: a name from a URL must not grow the table
         stat = path.stat()
         key = (stat.st_mtime_ns, stat.st_size)
-        known = self._known.get(filename)
         if known is not None and known[0] == key:
             return known[1]
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:_DIGITS]
@@ -44,7 +53,9 @@ class _Versions:
 def init_app(app: Flask) -> None:
     if not app.static_folder or not os.path.isdir(app.static_folder):
         return
-    versions = _Versions(app.static_folder)
+    versions = _Versions(
+        app.static_folder, watch=app.debug or bool(app.config.get("TEMPLATES_AUTO_RELOAD"))
+    )
 
     @app.url_defaults
     def _add_version(endpoint: str, values: dict) -> None:
