@@ -122,11 +122,6 @@ def order_access(
     return order, Access.GUEST
 
 
-def visible_order(number: str, user, session: MutableMapping, token: str | None) -> Order | None:
-    order, access = order_access(number, user, session, token)
-    return order if access in (Access.BUYER, Access.GUEST) else None
-
-
 def orders_for_buyer(user, limit: int = 50) -> list[Order]:
     return list(
         db.session.scalars(

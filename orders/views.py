@@ -568,14 +568,6 @@ def review(number: str):
 # --- guest orders joining an account ------------------------------------------------------------
 
 
-@bp.record_once
-def _join_offer_global(state) -> None:
-    # "My orders" (an account page) offers to join waiting guest orders with the same address.
-    state.app.jinja_env.globals["guest_orders_to_join"] = lambda: guest_join.waiting_count(
-        current_user
-    )
-
-
 @user_logged_in.connect
 def _offer_join_at_login(sender, user, **extra) -> None:
     guest_join.offer_at_login(user)
@@ -585,7 +577,12 @@ def _offer_join_at_login(sender, user, **extra) -> None:
 @login_required
 def my_orders():
     """The buyer's orders, under their account (the page the account menu links to)."""
-    return render_template("account/orders.html", orders=access.orders_for_buyer(current_user))
+    return render_template(
+        "account/orders.html",
+        orders=access.orders_for_buyer(current_user),
+        # Guest orders placed with the account's address, offered to join it.
+        waiting=guest_join.waiting_count(current_user),
+    )
 
 
 @bp.post("/account/orders/join")

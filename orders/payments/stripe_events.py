@@ -562,22 +562,22 @@ def _apply_parked(payment: Payment) -> None:
     intent_id = payment.provider_payment_id
     if not intent_id:
         return
+    # Only a refund is ever parked (``NotYet`` comes from the charge handler alone).
     rows = db.session.execute(
         select(PaymentEvent.id, PaymentEvent.payload)
         .where(
             PaymentEvent.provider == PROVIDER,
             PaymentEvent.processed_at.is_(None),
             PaymentEvent.result == PARKED,
+            PaymentEvent.type == "charge.refunded",
         )
         .order_by(PaymentEvent.created, PaymentEvent.id)
     ).all()
     for record_id, payload in rows:
         stored = _stored_object(payload)
-        if stored is None or stored[1].get("object") == "checkout.session":
+        if stored is None or _charge_intent(stored[1]) != intent_id:
             continue
         event_type, obj = stored
-        if _charge_intent(obj) != intent_id or event_type not in HANDLERS:
-            continue
         try:
             result = HANDLERS[event_type](event_type, obj)
         except NotYet:
