@@ -9,7 +9,7 @@ in WIT: "14.05" alone would be an hour or two off for them.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -90,6 +90,7 @@ def _country_codes() -> dict[str, str]:
     return codes
 
 
+@cache
 def _country(code: str, locale: str) -> str:
     return _SHORT_NAMES.get(code, {}).get(locale) or Locale.parse(locale).territories[code]
 

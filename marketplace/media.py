@@ -11,10 +11,9 @@ import mimetypes
 from flask import Blueprint, Flask, Response, abort, send_file, url_for
 
 from marketplace import storage
-from marketplace.storage import PUBLIC_CACHE_CONTROL
+from marketplace.storage import PRIVATE_CACHE_CONTROL, PUBLIC_CACHE_CONTROL
 
 bp = Blueprint("media", __name__)
-ONE_YEAR = 365 * 24 * 3600
 
 
 def media_url(name: str, external: bool = False) -> str:
@@ -33,7 +32,7 @@ def serve(name: str):
         if path is not None:
             if not path.is_file():
                 abort(404)
-            response = send_file(path.absolute(), max_age=ONE_YEAR)
+            response = send_file(path.absolute())
         else:  # object storage without a public address: stream it through the app
             mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
             response = Response(store.open(name), mimetype=mimetype)
@@ -51,7 +50,7 @@ def init_app(app: Flask) -> None:
 def private_image_response(data: bytes, filename: str):
     """A private JPEG (receipt, identity document) for an admin: never cached or sniffed."""
     response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

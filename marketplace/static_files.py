@@ -15,8 +15,8 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
-#: One year, the longest a cache is asked to keep anything.
-IMMUTABLE = "public, max-age=31536000, immutable"
+from marketplace.storage import PUBLIC_CACHE_CONTROL
+
 _DIGITS = 12
 
 
@@ -71,7 +71,5 @@ def init_app(app: Flask) -> None:
         filename = (request.view_args or {}).get("filename", "")
         asked = request.args.get("v")
         if asked and asked == versions.of(filename):
-            response.cache_control.max_age = 31536000
-            response.cache_control.public = True
-            response.cache_control.immutable = True
+            response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
         return response

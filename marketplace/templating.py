@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, request
 
-from marketplace import media, phones, regions, safe_text
+from marketplace import phones, regions, safe_text
 from marketplace.i18n import (
     abroad_countries,
     country_name,
@@ -14,10 +14,6 @@ from marketplace.i18n import (
     format_rupiah,
     format_when,
 )
-
-
-def media_url(name: str, external: bool = False) -> str:
-    return media.media_url(name, external)
 
 
 def language_url(lang: str) -> str:

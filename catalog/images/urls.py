@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from catalog.images import variant_name
-from marketplace.templating import media_url
+from marketplace.media import media_url
 
 IMAGE_PREFIX = "products"
 

@@ -14,9 +14,9 @@ from flask_login import current_user
 
 from marketplace.admin import admin_blueprint, register_section
 from marketplace.auth import services as auth_services
-from marketplace.auth.forms import ConfirmForm
 from marketplace.auth.models import User
 from marketplace.extensions import db
+from marketplace.forms import EmptyForm
 
 bp = admin_blueprint("admin_users", __name__, url_prefix="/admin/users")
 register_section(bp, _l("Accounts"), "admin_users.find", order=50)
@@ -29,7 +29,7 @@ def find():
         "admin/users.html",
         query=query,
         users=auth_services.find_users(query),
-        action_form=ConfirmForm(),
+        action_form=EmptyForm(),
     )
 
 
@@ -38,7 +38,7 @@ def reset_code(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
         return redirect(url_for("admin_users.find"))
     code = auth_services.issue_reset_code_by_admin(user, current_user)

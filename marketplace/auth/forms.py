@@ -98,7 +98,3 @@ class ResetCodeForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     password, confirm = _password_fields()
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: only the CSRF token to check."""

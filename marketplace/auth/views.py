@@ -9,7 +9,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace.auth import services
 from marketplace.auth.forms import (
     ChangePasswordForm,
-    ConfirmForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -19,6 +18,7 @@ from marketplace.auth.forms import (
 from marketplace.auth.models import Role
 from marketplace.core_views import safe_next
 from marketplace.extensions import limiter
+from marketplace.forms import EmptyForm
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
@@ -123,7 +123,7 @@ def logout():
 @login_required
 def index():
     return render_template(
-        "account/index.html", password_form=ChangePasswordForm(), action_form=ConfirmForm()
+        "account/index.html", password_form=ChangePasswordForm(), action_form=EmptyForm()
     )
 
 
@@ -144,7 +144,7 @@ def change_password():
             )
             return redirect(url_for("auth.index"))
     return (
-        render_template("account/index.html", password_form=form, action_form=ConfirmForm()),
+        render_template("account/index.html", password_form=form, action_form=EmptyForm()),
         400,
     )
 
@@ -152,7 +152,7 @@ def change_password():
 @bp.post("/logout-everywhere")
 @login_required
 def logout_everywhere():
-    if not ConfirmForm().validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
         return redirect(url_for("auth.index"))
     services.end_all_sessions(current_user)

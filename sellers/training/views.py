@@ -17,7 +17,7 @@ from markupsafe import Markup
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
-from marketplace.forms import ascii_int
+from marketplace.forms import EmptyForm, ascii_int
 from sellers.training import progress
 from sellers.training.content_loader import Module, get_module, modules
 
@@ -37,10 +37,6 @@ TASK_LINKS = {
 def lesson_url(slug: str, lesson_id: str | None = None, _external: bool = False) -> str:
     """Link to a module page, or to one lesson on it (``/learn/<slug>#<lesson-id>``)."""
     return url_for("learn.module", slug=slug, _anchor=lesson_id or None, _external=_external)
-
-
-class ConfirmForm(FlaskForm):
-    """No fields: only the CSRF token."""
 
 
 def _module_or_404(slug: str) -> Module:
@@ -83,7 +79,7 @@ def module(slug: str):
         previous=previous,
         following=following,
         task_link=(url_for(task_link[0]), task_link[1]) if task_link else None,
-        form=ConfirmForm(),
+        form=EmptyForm(),
     )
 
 
@@ -132,7 +128,7 @@ def quiz(slug: str):
 @login_required
 def task(slug: str):
     module = _module_or_404(slug)
-    form = ConfirmForm()
+    form = EmptyForm()
     if not form.validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
     else:
