@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import MutableMapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
-from marketplace.auth.models import utcnow
+from marketplace.auth.models import as_utc, utcnow
 from marketplace.extensions import db
 from orders.models import Order, OrderEvent
 from orders.states import OrderStatus
@@ -67,11 +67,6 @@ def find_order(number: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.number == number))
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def closed_at(order: Order) -> datetime | None:
     """When the order reached its final status (None while it is open).
 
@@ -87,7 +82,7 @@ def closed_at(order: Order) -> datetime | None:
             OrderEvent.to_status.in_([s.value for s in CLOSED]),
         )
     )
-    return _aware(moment or order.created_at)
+    return as_utc(moment or order.created_at)
 
 
 def guest_link_expired(order: Order, now: datetime | None = None) -> bool:

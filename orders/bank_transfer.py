@@ -10,7 +10,7 @@ Like every money use case each function commits once, and the status moves go th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -19,7 +19,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from catalog.images import process_document
-from marketplace.auth.models import utcnow
+from marketplace.auth.models import as_utc, utcnow
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
@@ -48,11 +48,6 @@ def transfer_payment(order: Order) -> Payment:
     if payment is None:
         raise TransferError("not_transfer", _l("This order is not paid by bank transfer."))
     return payment
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def upload_receipt(order: Order, data: bytes, filename: str) -> Payment:
@@ -165,7 +160,7 @@ def reject_transfer(order: Order, admin, reason: str) -> None:
         settlement.mark_failed(order, payment, note=reason, actor_id=admin.id)
         settlement.audit(admin.id, "transfer.rejected", order.number, reason)
         window = utcnow() + timedelta(hours=current_app.config["ORDER_PAYMENT_HOURS"])
-        if _aware(order.expires_at) < window:
+        if as_utc(order.expires_at) < window:
             order.expires_at = window
         link = emails.order_url(order)
         number, total, ref = order.number, order.total, order.payment_reference

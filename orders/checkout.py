@@ -266,7 +266,9 @@ def place_order(
 
 
 def _card_payment(order: Order) -> Payment | None:
-    return next((p for p in reversed(order.payments) if p.provider == PaymentMethod.STRIPE), None)
+    from orders.settlement import payment_for  # settlement imports checkout (stock give-back)
+
+    return payment_for(order, PaymentMethod.STRIPE)
 
 
 def start_card_payment(order: Order, *, success_url: str, cancel_url: str) -> str | None:

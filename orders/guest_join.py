@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.audit import AuditEvent
-from marketplace.auth.models import utcnow
+from marketplace.auth.models import as_utc, utcnow
 from marketplace.extensions import db
 from orders import emails, settlement
 from orders.fulfilment import mail_after_commit
@@ -81,9 +81,7 @@ def _last_sent(user):
             AuditEvent.action == SENT, AuditEvent.actor_id == user.id
         )
     )
-    if moment is not None and moment.tzinfo is None:  # SQLite: stored as UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+    return as_utc(moment) if moment is not None else None
 
 
 def join_token(user) -> str:

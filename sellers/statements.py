@@ -22,7 +22,7 @@ from sqlalchemy import exists, select
 from catalog.models import Product, ProductStatus
 from catalog.shops import Seller
 from marketplace import regions
-from marketplace.auth.models import utcnow
+from marketplace.auth.models import as_utc, utcnow
 from marketplace.extensions import db
 from marketplace.i18n import TIME_ZONES, zone_label
 from orders.models import LedgerEntry, LedgerKind, Order, OrderItem, SellerOrder
@@ -90,11 +90,6 @@ def _utc_bounds(seller: Seller, period: Period) -> tuple[datetime, datetime]:
     return at(period.start), at(_next_month(period.end))
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite hands stored UTC times back without a zone."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def compute_figures(seller: Seller, period: Period) -> dict:
     """The statement's figures, month by month in the shop's own time zone.
 
@@ -145,7 +140,7 @@ def compute_figures(seller: Seller, period: Period) -> dict:
     buyers: set[str] = set()
     sale_times: list[datetime] = []
     for kind, amount, created_at, _part_id, buyer_id, email in rows:
-        when = _aware(created_at)
+        when = as_utc(created_at)
         row = months.get(when.astimezone(zone).strftime("%Y-%m"))
         if row is None:  # cannot happen with the bounds above; never count outside the period
             continue

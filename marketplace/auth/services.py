@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.security import check_password_hash
 
 from marketplace import mail, phones
-from marketplace.auth.models import Role, User, hash_secret
+from marketplace.auth.models import Role, User, as_utc, hash_secret
 from marketplace.errors import DomainError
 from marketplace.extensions import db, login_manager
 
@@ -356,8 +356,7 @@ def _code_matches(user: User, code: str) -> bool:
     expires = user.reset_code_expires_at
     if not user.reset_code_hash or expires is None or not user.is_active:
         return False
-    if expires.tzinfo is None:  # SQLite gives naive datetimes back
-        expires = expires.replace(tzinfo=UTC)
+    expires = as_utc(expires)
     if expires <= datetime.now(UTC):
         return False
     return check_password_hash(user.reset_code_hash, code)
