@@ -57,6 +57,21 @@ def subscribe_changes(callback: Callable[[dict[str, set[int]]], None]) -> None:
     _watch()
 
 
+def note_changed(obj) -> None:
+    """Report ``obj`` as changed by this transaction although no flush saw it change.
+
+    A compare-and-set ``UPDATE`` (``marketplace.states``) bypasses the session's unit of work, so
+    without this a shop verified or suspended that way would stay as it was in the search index
+    and the cached pages.
+    """
+    from marketplace.extensions import db
+
+    kind = _kind(obj)
+    if kind is not None and obj.id is not None:
+        _watch()
+        db.session().info.setdefault(_CHANGED, {}).setdefault(kind, set()).add(obj.id)
+
+
 def _log_failure(what: object) -> None:
     logger = current_app.logger if has_app_context() else log
     logger.exception("after-commit call %s failed", getattr(what, "__qualname__", what))

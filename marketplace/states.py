@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import update
 
+from marketplace import events
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
@@ -70,4 +71,5 @@ class StateMachine(Generic[S]):
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ChangedMeanwhile(f"{self.name}: {current} → {target} (changed meanwhile)")
         db.session.expire(obj, [field])
+        events.note_changed(obj)  # pages and the index follow rows they track (shops)
         return current

@@ -40,10 +40,6 @@ def transition(
     Does not commit: the use case commits the move with its event, audit row and e-mail.
     """
     current = MACHINE.move(seller, target)
-    # Written once more through the ORM (the same value, on the row this transaction now holds):
-    # the session's change hooks then see the shop change, so its products leave or join the
-    # search index and the cached public pages, as they did for any other edit of the shop.
-    seller.status = target.value
     db.session.add(
         SellerEvent(
             seller_id=seller.id,
