@@ -25,13 +25,11 @@ from sellers.forms import StatementForm
 bp = Blueprint("statements", __name__, url_prefix="/seller/statements")
 verify_bp = Blueprint("verify", __name__)
 
+# Each is shown under "To month", the field a seller changes to mend the period.
 PERIOD_PROBLEMS = {
-    "reversed": ("month_to", lambda: _("The last month cannot come before the first month.")),
-    "future": ("month_to", lambda: _("A statement cannot cover a month that has not come yet.")),
-    "too_long": (
-        "month_to",
-        lambda: _("A statement covers at most %(n)s months.", n=statements.MAX_MONTHS),
-    ),
+    "reversed": lambda: _("The last month cannot come before the first month."),
+    "future": lambda: _("A statement cannot cover a month that has not come yet."),
+    "too_long": lambda: _("A statement covers at most %(n)s months.", n=statements.MAX_MONTHS),
 }
 
 
@@ -73,8 +71,7 @@ def index():
         try:
             statement = statements.issue(seller, form.month_from.data, form.month_to.data)
         except statements.PeriodError as exc:
-            name, message = PERIOD_PROBLEMS[exc.reason]
-            form[name].errors = [*form[name].errors, message()]
+            form.month_to.errors = [*form.month_to.errors, PERIOD_PROBLEMS[exc.reason]()]
         else:
             flash(
                 _("Your sales statement %(number)s is ready.", number=statement.number), "success"

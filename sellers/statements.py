@@ -111,7 +111,6 @@ def compute_figures(seller: Seller, period: Period) -> dict:
             LedgerEntry.kind,
             LedgerEntry.amount,
             LedgerEntry.created_at,
-            LedgerEntry.seller_order_id,
             Order.buyer_id,
             Order.email,
         )
@@ -139,7 +138,7 @@ def compute_figures(seller: Seller, period: Period) -> dict:
     }
     buyers: set[str] = set()
     sale_times: list[datetime] = []
-    for kind, amount, created_at, _part_id, buyer_id, email in rows:
+    for kind, amount, created_at, buyer_id, email in rows:
         when = as_utc(created_at)
         row = months.get(when.astimezone(zone).strftime("%Y-%m"))
         if row is None:  # cannot happen with the bounds above; never count outside the period
