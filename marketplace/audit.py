@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
 
+DETAIL_MAX = 500
+
 
 class AuditEvent(db.Model):
     """Who did what to money or trust, and when: admin confirmations, refunds, payouts."""
@@ -24,5 +26,12 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     action: Mapped[str] = mapped_column(String(60))
     subject: Mapped[str] = mapped_column(String(120))
-    detail: Mapped[str] = mapped_column(String(500), default="")
+    detail: Mapped[str] = mapped_column(String(DETAIL_MAX), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def record(actor_id: int | None, action: str, subject: str, detail: str = "") -> None:
+    """Add one entry to the current transaction: it stands or falls with the change it records."""
+    db.session.add(
+        AuditEvent(actor_id=actor_id, action=action, subject=subject, detail=detail[:DETAIL_MAX])
+    )

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from marketplace.audit import AuditEvent
+from marketplace.audit import record as audit  # the name the orders code uses
 from marketplace.auth.models import utcnow
 from marketplace.extensions import db
 from orders import event_notes, ledger
@@ -30,10 +30,6 @@ from orders.states import (
 )
 
 CANCELLABLE = {FulfilmentStatus.AWAITING_PAYMENT, FulfilmentStatus.NEW, FulfilmentStatus.PACKED}
-
-
-def audit(actor_id: int | None, action: str, subject: str, detail: str = "") -> None:
-    db.session.add(AuditEvent(actor_id=actor_id, action=action, subject=subject, detail=detail))
 
 
 def payment_for(order: Order, provider: str) -> Payment | None:

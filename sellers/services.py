@@ -17,8 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog import services as catalog
 from catalog.models import Product, ProductStatus
-from marketplace import regions
-from marketplace.audit import AuditEvent
+from marketplace import audit, regions
 from marketplace.auth.models import Role, User, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -30,7 +29,6 @@ from sellers.models import Seller, SellerEvent, SellerStatus
 from sellers.training.progress import missing_required
 
 REASON_MAX = 1000
-AUDIT_DETAIL_MAX = 500
 
 
 class ShopError(DomainError):
@@ -174,14 +172,7 @@ def status_history(seller: Seller) -> list[SellerEvent]:
 
 
 def _audit(admin: User | None, action: str, seller: Seller, detail: str = "") -> None:
-    db.session.add(
-        AuditEvent(
-            actor_id=admin.id if admin is not None else None,
-            action=action,
-            subject=seller.slug,
-            detail=detail[:AUDIT_DETAIL_MAX],
-        )
-    )
+    audit.record(admin.id if admin is not None else None, action, seller.slug, detail)
 
 
 def _link(endpoint: str, **values) -> str:

@@ -336,17 +336,15 @@ def issue_reset_code(user: User) -> str:
 
 def issue_reset_code_by_admin(user: User, admin: User) -> str:
     """An admin hands a code over in person: the code and its audit record commit together."""
-    from marketplace.audit import AuditEvent
+    from marketplace import audit  # audit's model imports this package's models
 
     code = issue_reset_code(user)
-    db.session.add(
-        AuditEvent(
-            actor_id=admin.id,
-            action="account.reset_code",
-            subject=f"user:{user.id}",
-            detail=f"one-time password-reset code issued, valid until "
-            f"{user.reset_code_expires_at:%Y-%m-%d %H:%M} UTC",
-        )
+    audit.record(
+        admin.id,
+        "account.reset_code",
+        f"user:{user.id}",
+        f"one-time password-reset code issued, valid until "
+        f"{user.reset_code_expires_at:%Y-%m-%d %H:%M} UTC",
     )
     db.session.commit()
     return code
