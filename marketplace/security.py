@@ -12,20 +12,24 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.storage import public_origin
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(media_origin: str | None = None) -> str:
+    """The policy, with the media bucket's public origin among the image sources when set."""
+    images = "img-src 'self' data:" + (f" {media_origin}" if media_origin else "")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            images,
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -35,12 +39,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
-    media_origin = public_origin(app.config)
-    csp = (
-        CSP.replace("img-src 'self' data:", f"img-src 'self' data: {media_origin}", 1)
-        if media_origin
-        else CSP
-    )
+    csp = content_security_policy(public_origin(app.config))
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
