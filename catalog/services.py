@@ -13,7 +13,7 @@ from sqlalchemy import Select, UnaryExpression, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from catalog.images import process_image, store_processed, variant_names
+from catalog.images import IMAGE_PREFIX, process_image, store_processed, variant_names
 from catalog.models import Category, Product, ProductImage, ProductStatus
 from catalog.shops import Seller, SellerStatus
 from marketplace.errors import DomainError, NotFound
@@ -339,7 +339,7 @@ def remove_product_image(product: Product, image_id: int) -> None:
     if db.session.scalar(select(func.count(ProductImage.id)).where(ProductImage.key == key)):
         return
     storage = public_storage()
-    for name in variant_names("products", key, widths):
+    for name in variant_names(IMAGE_PREFIX, key, widths):
         try:
             storage.delete(name)
         except (OSError, ValueError):  # the row is gone; a stray file only costs space

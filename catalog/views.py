@@ -20,6 +20,7 @@ from catalog.search.params import (
     query_args,
 )
 from marketplace.forms import ascii_int
+from marketplace.i18n import format_rupiah
 from marketplace.page_cache import cached_page
 
 bp = Blueprint("catalog", __name__)
@@ -80,9 +81,6 @@ def product(slug: str):
 
 def _product_context(item, rating=None) -> dict:
     """Share texts and the schema.org ``Product`` object for rich results and link previews."""
-    from catalog.images.urls import image_src
-    from marketplace.i18n import format_rupiah
-
     url = url_for("catalog.product", slug=item.slug, _external=True)
     share = _(
         "%(title)s — %(price)s, from %(shop)s on Migrant Mart: %(url)s",
@@ -104,7 +102,7 @@ def _product_context(item, rating=None) -> dict:
         "description": item.description,
         "sku": str(item.id),
         "url": url,
-        "image": [image_src(img, 1280, external=True) for img in item.images],
+        "image": [image_urls.image_src(img, 1280, external=True) for img in item.images],
         "brand": {"@type": "Brand", "name": item.seller.shop_name},
         "category": item.category.name_en,
         "offers": {

@@ -2,6 +2,7 @@
 
 from catalog.images.drawing import PHOTO_KINDS, draw_product_photo
 from catalog.images.processing import (
+    IMAGE_PREFIX,
     VARIANT_WIDTHS,
     ImageRejected,
     ProcessedDocument,
@@ -15,6 +16,7 @@ from catalog.images.processing import (
 
 __all__ = [
     "PHOTO_KINDS",
+    "IMAGE_PREFIX",
     "VARIANT_WIDTHS",
     "draw_product_photo",
     "ImageRejected",

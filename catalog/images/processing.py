@@ -26,6 +26,8 @@ except ImportError:  # pragma: no cover - depends on the platform's wheels
     HEIF_FORMATS = set()
 
 VARIANT_WIDTHS = (320, 640, 1280)
+#: Where product photos' variants are stored (``products/<key>-<width>.<ext>``).
+IMAGE_PREFIX = "products"
 VARIANT_FORMATS = ("webp", "jpg")
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", *HEIF_FORMATS}
 MIN_SIDE = 200
@@ -148,7 +150,7 @@ def _checked_upload(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image
 
 
 def process_image(
-    data: bytes, *, max_bytes: int, max_pixels: int = 40_000_000, prefix: str = "products"
+    data: bytes, *, max_bytes: int, max_pixels: int = 40_000_000, prefix: str = IMAGE_PREFIX
 ) -> ProcessedImage:
     image = _checked_upload(data, max_bytes, max_pixels)
     width, height = image.size

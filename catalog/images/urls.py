@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from catalog.images import variant_name
+from catalog.images import IMAGE_PREFIX, variant_name
 from marketplace.media import media_url
-
-IMAGE_PREFIX = "products"
 
 
 def image_src(image, width: int = 640, fmt: str = "jpg", external: bool = False) -> str:
