@@ -12,15 +12,19 @@ from orders.access import guest_token
 from orders.models import Order, PaymentMethod
 
 
+def _url(endpoint: str, fallback: str, **values) -> str:
+    """An absolute link when a request or SERVER_NAME tells the host; ``fallback`` otherwise."""
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:
+        return fallback
+
+
 def order_url(order: Order) -> str:
-    """An absolute link when a request or SERVER_NAME tells the host; a path otherwise."""
     args = {"number": order.number}
     if order.buyer_id is None:
         args["t"] = guest_token(order)
-    try:
-        return url_for("orders.order_page", _external=True, **args)
-    except RuntimeError:
-        return f"/orders/{order.number}"
+    return _url("orders.order_page", f"/orders/{order.number}", **args)
 
 
 def _send_later(to: str, subject: str, body: str) -> None:
@@ -79,18 +83,12 @@ def order_paid(order: Order) -> None:
 
 
 def join_orders_url(token: str) -> str:
-    """Where the e-mail that joins guest orders to an account points (absolute in a request)."""
-    try:
-        return url_for("orders.join_guest_orders", token=token, _external=True)
-    except RuntimeError:
-        return f"/account/orders/join/{token}"
+    """Where the e-mail that joins guest orders to an account points."""
+    return _url("orders.join_guest_orders", f"/account/orders/join/{token}", token=token)
 
 
 def _admin_url() -> str:
-    try:
-        return url_for("admin_orders.payments", _external=True)
-    except RuntimeError:
-        return "/admin/payments"
+    return _url("admin_orders.payments", "/admin/payments")
 
 
 def refund_needs_review(order: Order, amount: int) -> None:
@@ -138,3 +136,24 @@ def refund_needs_review(order: Order, amount: int) -> None:
                     number=order.number,
                 ),
             )
+
+
+def refund_settled(order: Order, parts, *, cancelled: bool) -> None:
+    """An admin settled a refund made in Stripe: the sellers of the held parts learn what now."""
+    for part in parts:
+        owner = part.seller.owner
+        with force_locale(owner.locale or "id"):
+            if cancelled:
+                subject = _("Order %(number)s cancelled", number=order.number)
+                body = _(
+                    "The buyer was refunded, so order %(number)s is cancelled. Please do not "
+                    "send it. The items are back in your stock.",
+                    number=order.number,
+                )
+            else:
+                subject = _("Order %(number)s may be sent", number=order.number)
+                body = _(
+                    "The payment check for order %(number)s is done: please pack and ship it.",
+                    number=order.number,
+                )
+        _send_later(owner.email, subject, body)

@@ -8,15 +8,13 @@ Each decision is one use case with one commit and an audit row (DESIGN §4.5).
 
 from __future__ import annotations
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from orders import notifications, settlement
+from orders import emails, settlement
 from orders.models import Order, Payment, PaymentEvent
 from orders.states import InvalidTransition
 
@@ -71,26 +69,6 @@ def _locked(payment: Payment) -> Payment:
     return payment
 
 
-def _mail_sellers(order: Order, parts, *, cancelled: bool) -> None:
-    for part in parts:
-        owner = part.seller.owner
-        with force_locale(owner.locale or "id"):
-            if cancelled:
-                subject = _("Order %(number)s cancelled", number=order.number)
-                body = _(
-                    "The buyer was refunded, so order %(number)s is cancelled. Please do not "
-                    "send it. The items are back in your stock.",
-                    number=order.number,
-                )
-            else:
-                subject = _("Order %(number)s may be sent", number=order.number)
-                body = _(
-                    "The payment check for order %(number)s is done: please pack and ship it.",
-                    number=order.number,
-                )
-        notifications.after_commit(notifications.send_mail, owner.email, subject, body)
-
-
 def cancel_and_debit(payment: Payment, admin) -> tuple[int, int]:
     """The refund was for the held parts: cancel them.
 
@@ -103,7 +81,7 @@ def cancel_and_debit(payment: Payment, admin) -> tuple[int, int]:
         refunded = payment.refund_to_review
         parts = settlement.settle_refund_by_cancelling(order, payment, admin.id)
         owed = settlement.held_refund_shortfall(parts, refunded)
-        _mail_sellers(order, parts, cancelled=True)
+        emails.refund_settled(order, parts, cancelled=True)
         db.session.commit()
     except InvalidTransition:
         db.session.rollback()
@@ -126,7 +104,7 @@ def record_partial(payment: Payment, admin) -> tuple[int, int]:
         _locked(payment)
         order = payment.order
         parts = settlement.settle_refund_as_partial(order, payment, admin.id)
-        _mail_sellers(order, parts, cancelled=False)
+        emails.refund_settled(order, parts, cancelled=False)
         db.session.commit()
     except InvalidTransition:
         db.session.rollback()
