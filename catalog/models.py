@@ -70,6 +70,11 @@ class Product(db.Model):
     best_before: Mapped[str] = mapped_column(String(120), default="")
     origin_village_code: Mapped[str] = mapped_column(String(13), default="")
     featured: Mapped[bool] = mapped_column(default=False)
+    # Set on practice rows made inside a workshop (never public, never paid out; see
+    # sellers.workshops.models).
+    practice_workshop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops.id"), index=True, default=None
+    )
     # Kept by the reviews service when a review is written (like django-oscar's
     # ``Product.rating``), so catalogue pages show ratings without reading the orders package.
     rating_count: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -75,6 +75,7 @@ def _import_models() -> None:
     import orders.models  # noqa: F401
     import sellers.models  # noqa: F401
     import sellers.training.models  # noqa: F401
+    import sellers.workshops.models  # noqa: F401
 
 
 def register_search(app: Flask) -> None:

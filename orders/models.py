@@ -102,6 +102,11 @@ class Order(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set on practice rows made inside a workshop (never public, never paid out; see
+    # sellers.workshops.models).
+    practice_workshop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops.id"), index=True, default=None
+    )
 
     buyer: Mapped[User | None] = relationship()
     seller_orders: Mapped[list[SellerOrder]] = relationship(
@@ -288,6 +293,11 @@ class LedgerEntry(db.Model):
     amount: Mapped[int] = mapped_column()
     reference: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set on practice rows made inside a workshop (never public, never paid out; see
+    # sellers.workshops.models).
+    practice_workshop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops.id"), index=True, default=None
+    )
 
 
 class PayoutBatch(db.Model):
@@ -336,6 +346,11 @@ class Review(db.Model):
     rating: Mapped[int] = mapped_column()
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set on practice rows made inside a workshop (never public, never paid out; see
+    # sellers.workshops.models).
+    practice_workshop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops.id"), index=True, default=None
+    )
 
     order_item: Mapped[OrderItem] = relationship(back_populates="review")
     buyer: Mapped[User | None] = relationship()
