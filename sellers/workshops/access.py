@@ -17,9 +17,10 @@ from marketplace.extensions import db
 from sellers.workshops.models import JOIN_CODE_ALPHABET, Workshop, WorkshopMember
 
 __all__ = [
-    "normalise_join_code",
+    "can_run",
     "is_member",
     "member_workshop_or_404",
+    "normalise_join_code",
     "trainer_required",
     "trainer_workshop_or_404",
     "workshop_by_code",
