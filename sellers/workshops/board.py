@@ -13,8 +13,7 @@ and shares read here are the ones they keep after the day.
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
@@ -106,9 +105,22 @@ class ParticipantSteps:
 
     def as_dict(self) -> dict:
         """Plain JSON types (the end-of-workshop snapshot is stored as JSON)."""
-        data = asdict(self)
-        data["joined_at"] = self.joined_at.isoformat()
-        data["modules"] = [asdict(m) for m in self.modules]
+        data: dict = {
+            "user_id": self.user_id,
+            "name": self.name,
+            "joined_at": self.joined_at.isoformat(),
+            "modules": [
+                {
+                    "slug": m.slug,
+                    "completed": m.completed,
+                    "best_score": m.best_score,
+                    "questions": m.questions,
+                }
+                for m in self.modules
+            ],
+        }
+        data.update((step, getattr(self, step)) for step in STEPS)
+        data["practice_review"] = self.practice_review
         data["done"] = self.done
         data["total"] = self.total
         return data
@@ -290,18 +302,19 @@ def as_dicts(steps: list[ParticipantSteps]) -> list[dict]:
     return [p.as_dict() for p in steps]
 
 
-def fingerprint(workshop: Workshop, steps: list[ParticipantSteps]) -> str:
-    """A short digest of everything the board shows: equal digests, nothing to redraw."""
-    data = {
-        "workshop": [workshop.id, workshop.title, workshop.join_code, workshop.status],
-        "modules": list(workshop.modules or []),
-        "participants": as_dicts(steps),
-    }
-    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+def fingerprint(
+    workshop: Workshop, steps: list[ParticipantSteps], columns: tuple[ModuleColumn, ...] = ()
+) -> str:
+    """A short digest of everything the board shows: equal digests, nothing to redraw.
+
+    Made from the frozen dataclasses' ``repr`` (every field, in order): it is computed on
+    every poll, and building dictionaries for JSON would cost more than the queries.
+    """
+    data = (workshop.id, workshop.title, workshop.join_code, workshop.status, columns, steps)
+    return hashlib.sha256(repr(data).encode()).hexdigest()[:20]
 
 
 def board(workshop: Workshop, locale: str | None = None) -> Board:
     columns = module_columns(workshop, locale)
     steps = participant_steps(workshop, columns)
-    return Board(workshop.id, columns, tuple(steps), fingerprint(workshop, steps))
+    return Board(workshop.id, columns, tuple(steps), fingerprint(workshop, steps, columns))
