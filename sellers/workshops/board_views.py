@@ -56,7 +56,8 @@ def state(workshop_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     data = board_data.board(workshop, current_locale())
     etag = _etag(data)
-    if request.if_none_match.contains(etag):
+    # Weak comparison: a proxy that compresses the answer may hand the ETag back as W/"…".
+    if request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
         response = make_response(render_template("trainer/board_grid.html", board=data))

@@ -321,6 +321,9 @@ def test_state_answers_304_until_something_changes(client):
     assert again.status_code == 304 and again.get_data() == b""
     assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == "no-cache, private"
 
+    weak = client.get(url, headers={"If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
+
     share(seller)
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
