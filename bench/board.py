@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/board.py [--duration 30] [--workers 2] [--postgres URL]
 
-Builds a throw-away marketplace (SQLite unless ``--postgres``), seeds a trainer and a workshop
+Builds a throw-away marketplace (SQLite; with ``--postgres`` a scratch database
+``bench_board_<pid>`` beside the given one, dropped at the end), seeds a trainer and a workshop
 of 20 participants at different steps, serves it with gunicorn on 127.0.0.1 and then:
 
 1. the room: 21 clients (20 participants' screens and the trainer's projector) each poll the
@@ -182,6 +183,33 @@ def seed() -> int:
     return workshop.id
 
 
+def scratch_database(url: str) -> tuple[str, str]:
+    """Create ``bench_board_<pid>`` on the server of ``url``; its URL and the server's."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from marketplace.config import normalise_database_url
+
+    base = make_url(normalise_database_url(url))
+    admin = base.set(database=base.database or "postgres").render_as_string(hide_password=False)
+    name = f"bench_board_{os.getpid()}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False), admin
+
+
+def drop_database(url: str, admin: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    engine.dispose()
+
+
 def next_step(step: int) -> None:
     """One participant reaches something new (a share), as happens every few seconds."""
     from sqlalchemy import select
@@ -309,6 +337,13 @@ class Poller(threading.Thread):
         conn.close()
 
 
+def db_engine_dispose() -> None:
+    from marketplace.extensions import db
+
+    db.session.remove()
+    db.engine.dispose()
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -346,29 +381,34 @@ def main() -> None:
         "--step-seconds", type=float, default=4.0, help="how often someone reaches a new step"
     )
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
-    parser.add_argument("--postgres", help="an empty PostgreSQL database URL instead of SQLite")
+    parser.add_argument(
+        "--postgres", help="any database on a PostgreSQL server: a scratch one is made beside it"
+    )
     args = parser.parse_args()
 
     instance, env = throwaway_instance("mm-board-bench-")
     env["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"  # noqa: S105 - quick throw-away logins
+    admin = ""
     if args.postgres:
-        env["DATABASE_URL"] = args.postgres
+        env["DATABASE_URL"], admin = scratch_database(args.postgres)
     os.environ.update(env)
-    flask = [str(VENV_BIN / "flask"), "--app", "marketplace"]
-    subprocess.run(
-        [*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
-    )
-
-    from marketplace import create_app
-
-    app = create_app()
-    with app.app_context():
-        workshop_id = seed()
-    service_queries, request_queries = queries_per_refresh(app, workshop_id)
-
-    port = free_port()
-    server = serve("marketplace:create_app()", port, env, args.workers)
+    server = None
     try:
+        flask = [str(VENV_BIN / "flask"), "--app", "marketplace"]
+        subprocess.run(
+            [*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+        )
+        from marketplace import create_app
+
+        app = create_app()
+        with app.app_context():
+            workshop_id = seed()
+        service_queries, request_queries = queries_per_refresh(app, workshop_id)
+        with app.app_context():
+            db_engine_dispose()
+
+        port = free_port()
+        server = serve("marketplace:create_app()", port, env, args.workers)
         wait_up(f"http://127.0.0.1:{port}/healthz")
         cookie = login_cookie(port)
         path = f"/trainer/workshops/{workshop_id}/board/state"
@@ -412,8 +452,11 @@ def main() -> None:
             f"{request_queries} (whole state request, login and workshop lookup included)"
         )
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        if admin:  # WITH (FORCE) also closes this process's connections
+            drop_database(env["DATABASE_URL"], admin)
         shutil.rmtree(instance, ignore_errors=True)
 
 
