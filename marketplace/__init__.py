@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from sellers.statement_views import verify_bp
     from sellers.training.views import bp as learn_bp
     from sellers.views import bp as sellers_bp
+    from sellers.workshops.board_views import bp as workshop_board_bp
 
     for bp in (
         core_bp,
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
         statements_bp,
         verify_bp,
         api_bp,
+        workshop_board_bp,
     ):
         app.register_blueprint(bp)
 

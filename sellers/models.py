@@ -24,6 +24,8 @@ __all__ = [
     "SellerEvent",
     "SalesStatement",
     "SellerStatus",
+    "ShareChannel",
+    "ShareEvent",
 ]
 
 # A story buyers can relate to needs a few sentences; the "Opening your shop" training task
@@ -92,3 +94,27 @@ class SalesStatement(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     seller: Mapped[Seller] = relationship()
+
+
+class ShareChannel(enum.StrEnum):
+    WHATSAPP = "whatsapp"  # the share kit's "Send on WhatsApp" button (product or shop)
+    POSTER = "poster"  # the printable QR poster opened
+
+
+class ShareEvent(db.Model):
+    """A seller sent a buyer-facing link out of the share kit.
+
+    Kept so a workshop's live board can show who has shared for the first time: the moment a
+    returnee tells their own contacts about the shop is the step that most often never happens
+    after a workshop. ``product_id`` is empty when the whole shop was shared.
+    """
+
+    __tablename__ = "share_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), default=None
+    )
+    channel: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

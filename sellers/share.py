@@ -24,7 +24,9 @@ from markupsafe import Markup
 
 from catalog.models import ProductStatus
 from marketplace import regions
+from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
+from sellers.models import ShareChannel, ShareEvent
 
 MESSAGE_LANGUAGES = ("id", "en")
 DEFAULT_MESSAGE_LANGUAGE = "id"  # the buyers of village products are mostly Indonesian
@@ -164,6 +166,16 @@ def shop_kit(seller, lang: str) -> Kit:
     url = shop_url(seller)
     message = shop_message(seller, lang, url)
     return Kit(url, message, whatsapp_link(message), lang, shop_blockers(seller))
+
+
+def record_share(seller_id: int, channel: ShareChannel, product_id: int | None = None) -> None:
+    """Note that the seller sent a link out (read by a workshop's live board as "first share").
+
+    Only what the button press proves is kept: that WhatsApp was opened with the message, not
+    that it was sent; the seller's own word would be no better, and a share is cheap to redo.
+    """
+    db.session.add(ShareEvent(seller_id=seller_id, product_id=product_id, channel=channel.value))
+    db.session.commit()
 
 
 def qr_svg(url: str, title: str) -> Markup:

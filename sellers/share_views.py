@@ -2,7 +2,12 @@
 
 Seller-only pages under ``/seller``. Products are loaded through the same "own product or
 404" service as the product editor, so another seller's product id is "not found", never a
-peek. Everything here is a GET that changes nothing, hence no CSRF token.
+peek. Everything here is a GET, hence no CSRF token; the only writes are share records
+(``share.record_share``) when a seller presses "Send on WhatsApp" or opens the poster. The
+WhatsApp button is a link through ``/share/whatsapp``, which records the share and redirects to
+``wa.me``: a link works without JavaScript, and a form could not do it (the content-security
+policy's ``form-action 'self'`` also covers where a form's redirect leads). A forged request can
+at most record a share the seller did not make, which changes nothing but their board tick.
 
 This blueprint also gives templates ``listing_quality(product)``: the product editor and list
 belong to the ``sellers`` blueprint, and a template global lets them show the score without
@@ -21,7 +26,7 @@ from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
 from marketplace.i18n import format_rupiah
 from sellers import quality, services, share
-from sellers.models import Seller
+from sellers.models import Seller, ShareChannel
 
 bp = Blueprint("share", __name__)
 
@@ -74,9 +79,21 @@ def product(product_id: int):
         product=item,
         back_url=url_for("sellers.edit_product", product_id=item.id),
         back_label=_("Back to the product"),
+        send_url=url_for("share.product_whatsapp", product_id=item.id, msg_lang=kit.lang),
         poster_url=url_for("share.product_poster", product_id=item.id, msg_lang=kit.lang),
         promotion_url=PROMOTION_LESSON.url,
     )
+
+
+@bp.get("/seller/products/<int:product_id>/share/whatsapp")
+@role_required(Role.SELLER)
+def product_whatsapp(product_id: int):
+    item = _own_product(product_id)
+    kit = share.product_kit(item, _lang())
+    if not kit.live:  # the page explains why there is no button yet
+        return redirect(url_for("share.product", product_id=item.id, msg_lang=kit.lang))
+    share.record_share(item.seller_id, ShareChannel.WHATSAPP, product_id=item.id)
+    return redirect(kit.whatsapp_url, code=303)
 
 
 @bp.get("/seller/products/<int:product_id>/poster")
@@ -84,6 +101,8 @@ def product(product_id: int):
 def product_poster(product_id: int):
     item = _own_product(product_id)
     kit = share.product_kit(item, _lang())
+    if kit.live:
+        share.record_share(item.seller_id, ShareChannel.POSTER, product_id=item.id)
     return render_template(
         "seller/poster.html",
         kit=kit,
@@ -113,9 +132,23 @@ def shop():
         products=catalog.seller_products(seller),
         back_url=url_for("sellers.products"),
         back_label=_("My products"),
+        send_url=url_for("share.shop_whatsapp", msg_lang=kit.lang),
         poster_url=url_for("share.shop_poster", msg_lang=kit.lang),
         promotion_url=PROMOTION_LESSON.url,
     )
+
+
+@bp.get("/seller/shop/share/whatsapp")
+@role_required(Role.SELLER)
+def shop_whatsapp():
+    seller = _seller()
+    if seller is None:
+        return redirect(url_for("sellers.shop_profile"))
+    kit = share.shop_kit(seller, _lang())
+    if not kit.live:
+        return redirect(url_for("share.shop", msg_lang=kit.lang))
+    share.record_share(seller.id, ShareChannel.WHATSAPP)
+    return redirect(kit.whatsapp_url, code=303)
 
 
 @bp.get("/seller/shop/poster")
@@ -125,6 +158,8 @@ def shop_poster():
     if seller is None:
         return redirect(url_for("sellers.shop_profile"))
     kit = share.shop_kit(seller, _lang())
+    if kit.live:
+        share.record_share(seller.id, ShareChannel.POSTER)
     return render_template(
         "seller/poster.html",
         kit=kit,

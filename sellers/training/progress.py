@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Row, func, select
@@ -162,16 +163,23 @@ def sells_food(user: User | None) -> bool:
     return bool(food) and _has_product(seller, Product.category_id.in_(food))
 
 
-def check_shop_profile_complete(user: User, progress: ModuleProgress | None = None) -> bool:
-    """Name, a story buyers can relate to (≥ 50 characters), the village and a WhatsApp number."""
-    seller = _seller(user)
+def shop_profile_complete(seller: Any) -> bool:
+    """Name, a story buyers can relate to (≥ 50 characters), the village and a WhatsApp number.
+
+    ``seller`` is a ``Seller`` or any row with those four columns (a workshop's board reads
+    them for the whole room in one query), or None.
+    """
     return bool(
-        seller
-        and seller.shop_name.strip()
-        and len(seller.story.strip()) >= 50
+        seller is not None
+        and (seller.shop_name or "").strip()
+        and len((seller.story or "").strip()) >= 50
         and seller.village_code
-        and seller.whatsapp.strip()
+        and (seller.whatsapp or "").strip()
     )
+
+
+def check_shop_profile_complete(user: User, progress: ModuleProgress | None = None) -> bool:
+    return shop_profile_complete(_seller(user))
 
 
 def check_product_with_3_photos(user: User, progress: ModuleProgress | None = None) -> bool:

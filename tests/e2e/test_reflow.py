@@ -29,7 +29,7 @@ PAGES_PER_ROLE = 150
 
 # Where no link leads (forms and POST-only steps) or where following links is pointless.
 SKIP = re.compile(
-    r"^/(static|media|api|webhooks|regions|healthz|robots\.txt)|/poster$|/receipt$|"
+    r"^/(static|media|api|webhooks|regions|healthz|robots\.txt)|/poster$|/receipt$|/whatsapp$|"
     r"/search/suggest|/documents/|/account/logout"
 )
 

@@ -18,9 +18,12 @@ from tests.factories import PASSWORD, make_product, make_seller, make_user
 ROUTES = [
     "/seller/products/{id}/share",
     "/seller/products/{id}/poster",
+    "/seller/products/{id}/share/whatsapp",
     "/seller/shop/share",
     "/seller/shop/poster",
+    "/seller/shop/share/whatsapp",
 ]
+PRODUCT_ROUTES, SHOP_ROUTES = ROUTES[:3], ROUTES[3:]
 SVG_RE = re.compile(r"<svg\b.*?</svg>", re.S)
 
 
@@ -97,7 +100,9 @@ def test_share_page_shows_message_whatsapp_button_and_copy_link(client):
     with client.application.test_request_context("/"):
         kit = share.product_kit(product, "id")
     assert str(escape(kit.message)) in page
-    assert f'href="{html_lib.escape(kit.whatsapp_url)}"' in page
+    # The button goes through the app, which notes the share and sends the phone on to wa.me.
+    assert f'href="/seller/products/{product.id}/share/whatsapp?msg_lang=id"' in page
+    assert html_lib.escape(kit.whatsapp_url) not in page
     assert re.search(rf'<input id="share-url" type="url" value="{re.escape(url)}" readonly', page)
     assert '<label for="share-url">' in page and '<label for="share-message">' in page
     assert "data-copy=" in page
@@ -144,7 +149,9 @@ def test_shop_share_page_lists_products_to_share(client):
     draft = _product(seller=seller, status=ProductStatus.DRAFT, title="Terasi Udang Jerowaru")
     _logged_in(client, seller)
     page = _page(client, "/seller/shop/share?lang=en")
-    assert f"http://localhost/shop/{seller.slug}" in page and "wa.me/?text=" in page
+    assert f"http://localhost/shop/{seller.slug}" in page
+    assert 'href="/seller/shop/share/whatsapp?msg_lang=en"' not in page  # English UI, id message
+    assert 'href="/seller/shop/share/whatsapp?msg_lang=id"' in page
     assert f'href="/seller/products/{product.id}/share"' in page
     assert f'href="/seller/products/{draft.id}/share"' in page and "not published" in page
 
@@ -236,7 +243,7 @@ def test_anonymous_visitors_are_sent_to_login(client, route):
     assert "/account/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("route", ROUTES[:2])
+@pytest.mark.parametrize("route", PRODUCT_ROUTES)
 def test_another_sellers_product_is_not_found(client, route):
     product = _product()
     _logged_in(client, make_seller())
@@ -252,7 +259,7 @@ def test_buyers_are_forbidden(client, route):
     assert client.get(route.format(id=product.id)).status_code == 403
 
 
-@pytest.mark.parametrize("route", ROUTES[2:])
+@pytest.mark.parametrize("route", SHOP_ROUTES)
 def test_seller_without_a_shop_is_sent_to_the_shop_profile(client, route):
     user = make_user(roles=(Role.BUYER, Role.SELLER))
     login(client, user.email, PASSWORD)
@@ -267,3 +274,63 @@ def test_pages_send_the_strict_csp(client):
     response = client.get(f"/seller/products/{product.id}/poster")
     assert "style-src 'self'" in response.headers["Content-Security-Policy"]
     assert " style=" not in response.get_data(as_text=True)
+
+
+# --- recording shares (a workshop's board shows the first one) ----------------------------------
+
+
+def _shares():
+    from sqlalchemy import select
+
+    from sellers.models import ShareEvent
+
+    rows = db.session.scalars(select(ShareEvent).order_by(ShareEvent.id))
+    return [(e.seller_id, e.product_id, e.channel) for e in rows]
+
+
+def test_send_on_whatsapp_records_the_share_and_opens_whatsapp(client):
+    product = _product()
+    _logged_in(client, product.seller)
+    response = client.get(f"/seller/products/{product.id}/share/whatsapp?msg_lang=en")
+    assert response.status_code == 303
+    with client.application.test_request_context("/"):
+        kit = share.product_kit(product, "en")
+    assert response.headers["Location"] == kit.whatsapp_url
+    assert _shares() == [(product.seller_id, product.id, "whatsapp")]
+
+
+def test_sharing_the_shop_records_no_product(client):
+    seller = make_seller()
+    _logged_in(client, seller)
+    response = client.get("/seller/shop/share/whatsapp")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("https://wa.me/?text=")
+    assert _shares() == [(seller.id, None, "whatsapp")]
+
+
+def test_a_link_that_does_not_work_yet_is_neither_sent_nor_recorded(client):
+    product = _product(status=ProductStatus.DRAFT)
+    _logged_in(client, product.seller)
+    response = client.get(f"/seller/products/{product.id}/share/whatsapp")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/seller/products/{product.id}/share?msg_lang=id")
+    assert _page(client, f"/seller/products/{product.id}/poster")  # no QR code, no share
+    assert _shares() == []
+
+
+def test_opening_a_working_poster_counts_as_a_share(client):
+    product = _product()
+    _logged_in(client, product.seller)
+    _page(client, f"/seller/products/{product.id}/poster")
+    _page(client, "/seller/shop/poster")
+    assert _shares() == [
+        (product.seller_id, product.id, "poster"),
+        (product.seller_id, None, "poster"),
+    ]
+
+
+def test_another_sellers_product_records_nothing(client):
+    product = _product()
+    _logged_in(client, make_seller())
+    assert client.get(f"/seller/products/{product.id}/share/whatsapp").status_code == 404
+    assert _shares() == []
