@@ -7,12 +7,14 @@ ids and codes of other workshops reveal nothing. Admins may open every workshop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from flask import abort
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from marketplace.auth.models import Role, User
-from marketplace.auth.permissions import role_required
 from marketplace.extensions import db
 from sellers.workshops.models import JOIN_CODE_ALPHABET, Workshop, WorkshopMember
 
@@ -26,7 +28,18 @@ __all__ = [
     "workshop_by_code",
 ]
 
-trainer_required = role_required(Role.TRAINER)
+
+def trainer_required(view: Callable) -> Callable:
+    """Trainer pages: log in first, then trainers and admins only (403 for everyone else)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not (current_user.has_role(Role.TRAINER) or current_user.is_admin):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def can_run(workshop: Workshop, user: User) -> bool:
