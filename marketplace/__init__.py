@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from sellers.statement_views import verify_bp
     from sellers.training.views import bp as learn_bp
     from sellers.views import bp as sellers_bp
+    from sellers.workshops.practice_views import bp as practice_bp
 
     for bp in (
         core_bp,
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
         statements_bp,
         verify_bp,
         api_bp,
+        practice_bp,
     ):
         app.register_blueprint(bp)
 
@@ -158,7 +160,8 @@ def register_cli(app: Flask) -> None:
     from catalog.cli import search_cli
     from marketplace import cli
     from orders.cli import orders_cli, payments_cli
+    from sellers.workshops.practice_cli import practice_cli
 
     cli.init_app(app)
-    for group in (search_cli, orders_cli, payments_cli):
+    for group in (search_cli, orders_cli, payments_cli, practice_cli):
         app.cli.add_command(group)
