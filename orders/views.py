@@ -76,8 +76,7 @@ CART_ERRORS = {
         "empty your cart first."
     ),
     "practice_other_workshop": lambda: _(
-        "Your cart holds another workshop's practice products. Check out or empty your cart "
-        "first."
+        "Your cart holds another workshop's practice products. Check out or empty your cart first."
     ),
 }
 CHECKOUT_ERRORS = {
