@@ -647,3 +647,23 @@ def test_the_market_links_are_practice_links(room, app_ctx):
         assert practice_product_url(product) == url_for(
             "practice.product", code=workshop.join_code, slug=product.slug
         )
+
+
+def test_logging_in_never_merges_real_guest_items_into_a_practice_cart(room):
+    _workshop, _seller_user, buyer, _seller, product = room
+    real = make_product()
+    carts.add(carts.DatabaseStore(buyer.id), product.id, 1)
+    guest_session: dict = {}
+    carts.add(carts.SessionStore(guest_session), real.id, 2)
+    carts.merge_guest_cart(buyer, guest_session)
+    assert carts.DatabaseStore(buyer.id).items() == {product.id: 1}
+
+
+def test_a_cart_drops_practice_items_once_the_workshop_closes(room):
+    workshop, _seller_user, buyer, _seller, product = room
+    store = carts.DatabaseStore(buyer.id)
+    carts.add(store, product.id, 1)
+    workshop.status = WorkshopStatus.CLOSED.value
+    db.session.commit()
+    view = carts.view(store)
+    assert view.is_empty and view.removed == [product.title]
