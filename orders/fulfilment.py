@@ -108,16 +108,19 @@ def get_part_for_seller(seller, part_id: int) -> SellerOrder:
     return part
 
 
-def recent_orders(status: str | None = None, limit: int = 100) -> list[Order]:
+def recent_orders(
+    status: str | None = None, limit: int = 100, *, practice: bool = False
+) -> list[Order]:
     """The newest orders for the back office, optionally of one order status.
 
-    Workshops' practice orders are left out: they are no business of the operators' and would
-    swell the figures they read off this list.
+    Workshops' practice orders are left out, so they never swell the figures operators read
+    off this list; ``practice=True`` lists only them instead (each marked on the page).
     """
+    which = Order.practice_workshop_id.is_not(None) if practice else None
     query = (
         select(Order)
         .options(selectinload(Order.payments))
-        .where(Order.practice_workshop_id.is_(None))
+        .where(which if which is not None else Order.practice_workshop_id.is_(None))
     )
     if status:
         query = query.where(Order.status == OrderStatus(status).value)

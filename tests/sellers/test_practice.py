@@ -481,6 +481,9 @@ def test_admin_order_list_and_figures_leave_practice_out(client, room):
     html = client.get("/admin/orders").get_data(as_text=True)
     assert order.number not in html
     assert fulfilment.recent_orders() == []
+    marked = client.get("/admin/orders?practice=1").get_data(as_text=True)
+    assert order.number in marked and "Latihan" in marked
+    assert fulfilment.recent_orders(practice=True) == [order]
     dashboard = client.get("/admin/").get_data(as_text=True)
     assert real.title not in dashboard  # (figures only)
     from catalog.admin_views import _count_published
