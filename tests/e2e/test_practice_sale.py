@@ -12,6 +12,7 @@ from PIL import Image
 
 from marketplace.demo.loader import demo_password
 from tests.e2e.conftest import CHROMIUM, PHONE, fill_bandung_address, require_or_skip, serve_demo
+from tests.e2e.test_order_journey import PageChecks
 
 CODE = "TANAH7"
 SELLER = ("peserta.penjual@example.id", "Lalu Penjual")
@@ -71,11 +72,14 @@ def _phone(browser, base: str, email: str):
 def test_a_practice_sale_from_listing_to_shipping(browser, workshop_server, tmp_path):
     base = workshop_server
     market = f"{base}/join/{CODE}/market"
+    check = PageChecks(tmp_path)
 
     # A participant without a shop lists a practice product with a photo.
     seller_context, seller = _phone(browser, base, SELLER[0])
     seller.goto(market)
+    check(seller, "market-empty")
     seller.get_by_role("link", name="Add a practice product").click()
+    check(seller, "practice-product-form")
     seller.get_by_label("Product name").fill(TITLE)
     seller.get_by_label("Category").select_option(index=1)
     seller.get_by_label("Price (Rp)").fill("30000")
@@ -92,12 +96,15 @@ def test_a_practice_sale_from_listing_to_shipping(browser, workshop_server, tmp_
     seller.get_by_role("button", name="List in the practice market").click()
     seller.wait_for_load_state("load")
     assert seller.get_by_text("The product is listed in the practice market.").count() == 1
+    check(seller, "practice-product-editor")
 
     # Another participant buys it with the practice payment.
     buyer_context, buyer = _phone(browser, base, BUYER[0])
     buyer.goto(market)
+    check(buyer, "market")
     buyer.get_by_role("link", name=TITLE).click()
     buyer.wait_for_load_state("load")
+    check(buyer, "market-product")
     assert buyer.locator(".practice-badge").count() >= 1
     buyer.get_by_role("button", name="Add to cart").click()
     buyer.wait_for_url(re.compile(r"/cart$"))
@@ -107,11 +114,13 @@ def test_a_practice_sale_from_listing_to_shipping(browser, workshop_server, tmp_
     practice_radio = buyer.get_by_label("Practice (no money)")
     assert practice_radio.is_checked()
     assert buyer.get_by_label("Bank transfer").count() == 0
+    check(buyer, "practice-checkout")
     buyer.get_by_role("button", name="Place order").click()
     buyer.wait_for_url(re.compile(r"/orders/LATIHAN-\d{4}-\d{6}"))
     number = re.search(r"LATIHAN-\d{4}-\d{6}", buyer.url).group(0)
     assert buyer.get_by_text("How to pay by bank transfer").count() == 0
     assert buyer.locator(".practice-badge").count() >= 1
+    check(buyer, "practice-order")
 
     # The seller packs and ships it through the real fulfilment pages.
     seller.goto(base + "/seller/orders")
@@ -126,6 +135,7 @@ def test_a_practice_sale_from_listing_to_shipping(browser, workshop_server, tmp_
     assert seller.get_by_text("JP" + number[-6:] + "01").count() >= 1
     seller.goto(base + "/seller/money")
     assert seller.get_by_text("Practice balance (no real money)").count() >= 1
+    check(seller, "practice-money")
 
     # Nothing of it reaches the public store.
     buyer.goto(base + "/search?q=latihan+sesaot&lang=en")
@@ -136,3 +146,5 @@ def test_a_practice_sale_from_listing_to_shipping(browser, workshop_server, tmp_
     assert width <= PHONE["viewport"]["width"]
     seller_context.close()
     buyer_context.close()
+    assert all(not v for v in check.violations.values()), check.violations
+    assert check.html_errors() == []
