@@ -670,3 +670,20 @@ def test_a_cart_drops_practice_items_once_the_workshop_closes(room):
     db.session.commit()
     view = carts.view(store)
     assert view.is_empty and view.removed == [product.title]
+
+
+def test_every_mail_about_a_practice_order_says_it_is_practice(room, monkeypatch):
+    from orders import notifications
+
+    sent: list = []
+    monkeypatch.setattr(notifications, "send_mail", lambda to, s, b: sent.append((to, s, b)))
+    _workshop, seller_user, buyer, _seller, product = room
+    order = buy(buyer, product)
+    _ship_and_deliver(order, seller_user, buyer)
+    assert len(sent) >= 4  # paid (buyer, seller), shipped, received
+    for _to, subject, _body in sent:
+        assert "LATIHAN-" in subject, subject
+    # The seller's "received" mail (in their language) says practice money is never paid out.
+    last_to_seller = [body for to, _s, body in sent if to == seller_user.email][-1]
+    assert "LATIHAN-" in last_to_seller
+    assert "tidak pernah dicairkan" in last_to_seller or "never paid out" in last_to_seller
