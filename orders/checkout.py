@@ -86,8 +86,8 @@ def practice_workshop_of(groups) -> int | None:
 
 
 def practice_payment_allowed(buyer, groups) -> bool:
-    """ "Latihan (tanpa uang)" is offered only for a cart wholly of one workshop's practice
-    products, to a member of that open workshop."""
+    """Whether to offer "Latihan (tanpa uang)": only for a cart wholly of one workshop's
+    practice products, to someone that open workshop admits."""
     workshops = {line.product.practice_workshop_id for g in groups for line in g.lines}
     if len(workshops) != 1 or None in workshops:
         return False
