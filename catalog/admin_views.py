@@ -17,7 +17,10 @@ MISSES_DAYS = 30
 
 def _count_published() -> int | None:
     return db.session.scalar(
-        select(func.count(Product.id)).where(Product.status == ProductStatus.PUBLISHED.value)
+        select(func.count(Product.id)).where(
+            Product.status == ProductStatus.PUBLISHED.value,
+            Product.practice_workshop_id.is_(None),
+        )
     )
 
 

@@ -105,7 +105,15 @@ class Product(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status == ProductStatus.PUBLISHED and self.seller.is_public
+        return (
+            self.status == ProductStatus.PUBLISHED
+            and self.practice_workshop_id is None
+            and self.seller.is_public
+        )
+
+    @property
+    def is_practice(self) -> bool:
+        return self.practice_workshop_id is not None
 
     @property
     def cover(self) -> ProductImage | None:

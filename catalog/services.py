@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import Select, UnaryExpression, func, select
+from sqlalchemy import Select, UnaryExpression, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -32,12 +32,17 @@ DEFAULT_SORT = "newest"
 
 
 def public_products() -> Select[Product]:
-    """Published products of verified shops: the only ones a buyer may ever see."""
+    """Published products of verified shops: the only ones a buyer may ever see.
+
+    A workshop's practice products never are, whatever their status says: every public page,
+    the API and the search pages start from this query, so the mark is checked here once.
+    """
     return (
         select(Product)
         .join(Product.seller)
         .where(Product.status == ProductStatus.PUBLISHED.value)
         .where(Seller.status == SellerStatus.VERIFIED.value)
+        .where(Product.practice_workshop_id.is_(None))
     )
 
 
@@ -230,8 +235,15 @@ def get_own_product(seller: Seller | None, product_id: int) -> Product:
     return product
 
 
-def create_product(seller: Seller, data: ProductData) -> Product:
-    product = Product(seller=seller, status=ProductStatus.DRAFT.value)
+def create_product(
+    seller: Seller, data: ProductData, *, practice_workshop_id: int | None = None
+) -> Product:
+    """A new draft; ``practice_workshop_id`` makes it a workshop's practice product for good."""
+    product = Product(
+        seller=seller,
+        status=ProductStatus.DRAFT.value,
+        practice_workshop_id=practice_workshop_id,
+    )
     _apply(product, data)
     product.slug = unique_product_slug(data.title)
     db.session.add(product)
@@ -242,7 +254,7 @@ def create_product(seller: Seller, data: ProductData) -> Product:
 def update_product(product: Product, data: ProductData) -> Product:
     title_changed = product.title != data.title
     _apply(product, data)
-    if title_changed and product.status != ProductStatus.PUBLISHED.value:
+    if title_changed and product.status not in LIVE_STATUSES:
         # Published links are shared on WhatsApp; their URL stays stable once live.
         product.slug = unique_product_slug(data.title, exclude_id=product.id)
     _commit_retrying_slug(product)
@@ -279,9 +291,23 @@ def publish_problems(product: Product) -> list[str]:
     return problems
 
 
+LIVE_STATUSES = (ProductStatus.PUBLISHED.value, ProductStatus.PRACTICE.value)
+
+
+def live_status_for(product: Product) -> ProductStatus:
+    """What "publish" means for this product: the store, or only its workshop's market."""
+    return ProductStatus.PRACTICE if product.practice_workshop_id else ProductStatus.PUBLISHED
+
+
 def set_product_status(product: Product, status: ProductStatus) -> Product:
-    if status == ProductStatus.PUBLISHED and publish_problems(product):
-        raise CatalogError("cannot publish", field="status")
+    """``PRACTICE`` is the published state of a practice product: such a product can never
+    become ``PUBLISHED`` and a real one never ``PRACTICE``, so no status change leaks a
+    workshop's product into the store."""
+    if status in (ProductStatus.PUBLISHED, ProductStatus.PRACTICE):
+        if status != live_status_for(product):
+            raise CatalogError("wrong live status", field="status")
+        if publish_problems(product):
+            raise CatalogError("cannot publish", field="status")
     product.status = status.value
     db.session.commit()
     return product
@@ -364,3 +390,49 @@ def products_in_order(ids: list[int]) -> list[Product]:
         return []
     found = {p.id: p for p in db.session.scalars(public_products().where(Product.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
+
+
+def delete_products_without_commit(product_ids: list[int]) -> list[tuple[str, list[int]]]:
+    """Delete products and their photo rows in the caller's transaction.
+
+    Returns the photos' (key, widths) so the caller can remove their files once committed
+    (``remove_unused_photo_files``): a rollback must not leave rows pointing at deleted files.
+    """
+    if not product_ids:
+        return []
+    photos = [
+        (key, [int(w) for w in widths.split(",") if w])
+        for key, widths in db.session.execute(
+            select(ProductImage.key, ProductImage.widths).where(
+                ProductImage.product_id.in_(product_ids)
+            )
+        )
+    ]
+    db.session.execute(
+        delete(ProductImage)
+        .where(ProductImage.product_id.in_(product_ids))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(Product)
+        .where(Product.id.in_(product_ids))
+        .execution_options(synchronize_session=False)
+    )
+    return photos
+
+
+def remove_unused_photo_files(photos: list[tuple[str, list[int]]]) -> int:
+    """Delete the files of photos no product shows any more (names are content addresses, so
+    another product may hold the same photo). Returns how many files went."""
+    storage = public_storage()
+    removed = 0
+    for key, widths in dict(photos).items():
+        if db.session.scalar(select(func.count(ProductImage.id)).where(ProductImage.key == key)):
+            continue
+        for name in variant_names(IMAGE_PREFIX, key, widths):
+            try:
+                storage.delete(name)
+                removed += 1
+            except (OSError, ValueError):  # the row is gone; a stray file only costs space
+                current_app.logger.exception("could not delete photo file %s", name)
+    return removed

@@ -118,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     from sellers.training.views import bp as learn_bp
     from sellers.views import bp as sellers_bp
     from sellers.workshops.board_views import bp as workshop_board_bp
+    from sellers.workshops.practice_views import bp as practice_bp
 
     for bp in (
         core_bp,
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         verify_bp,
         api_bp,
         workshop_board_bp,
+        practice_bp,
     ):
         app.register_blueprint(bp)
 
@@ -160,7 +162,8 @@ def register_cli(app: Flask) -> None:
     from catalog.cli import search_cli
     from marketplace import cli
     from orders.cli import orders_cli, payments_cli
+    from sellers.workshops.practice_cli import practice_cli
 
     cli.init_app(app)
-    for group in (search_cli, orders_cli, payments_cli):
+    for group in (search_cli, orders_cli, payments_cli, practice_cli):
         app.cli.add_command(group)

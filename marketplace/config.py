@@ -140,6 +140,9 @@ def from_environment(instance_path: Path) -> dict:
             ).split(",")
             if slug.strip()
         ],
+        # A closed workshop's frozen practice data (products, orders, ledger lines, reviews)
+        # is deleted by `flask practice purge` this many days after the workshop closed.
+        "PRACTICE_RETENTION_DAYS": int(env.get("PRACTICE_RETENTION_DAYS", "30")),
         # WhatsApp number of the platform's customer service (click-to-chat links).
         "SUPPORT_WHATSAPP": env.get("SUPPORT_WHATSAPP", "6281100000000"),
     }

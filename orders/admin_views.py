@@ -256,10 +256,12 @@ def orders():
     status = request.args.get("status", "")
     if status not in {s.value for s in OrderStatus}:
         status = ""
+    practice = request.args.get("practice") == "1"
     return render_template(
         "admin/orders.html",
-        orders=fulfilment.recent_orders(status or None),
+        orders=fulfilment.recent_orders(status or None, practice=practice),
         status=status,
+        practice=practice,
         statuses=list(OrderStatus),
         order_labels=ORDER_STATUS,
         payment_labels=PAYMENT_STATUS,

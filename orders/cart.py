@@ -3,6 +3,10 @@
 Both stores hold only ``product id → quantity``. Prices, stock and availability are read fresh
 from the catalogue every time the cart is shown, so nothing the browser sends or remembers can
 change what an item costs. At login the guest cart is merged into the account's.
+
+A cart holds either real products or one workshop's practice products, never both, so an
+order is wholly real (real money) or wholly practice (no money). Practice products are for
+sale only to logged-in members of their open workshop (``orders.practice``).
 """
 
 from __future__ import annotations
@@ -11,13 +15,13 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from catalog.models import Product, ProductStatus
 from catalog.shops import Seller, SellerStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from orders import notifications
+from orders import notifications, practice
 from orders.models import Cart, CartItem
 
 SESSION_KEY = "cart"
@@ -31,6 +35,8 @@ class CartError(DomainError):
 
 class SessionStore:
     """A guest cart in Flask's signed session (tamper-proof, no table rows for bots to fill)."""
+
+    user_id: int | None = None  # a guest: never a workshop member
 
     def __init__(self, session: MutableMapping) -> None:
         self.session = session
@@ -156,26 +162,59 @@ class CartView:
         return {line.product.id: line.quantity for g in self.groups for line in g.lines}
 
 
-def purchasable(product_ids) -> dict[int, Product]:
-    """Products a buyer may order now: published, from a verified shop."""
+def purchasable(product_ids, user_id: int | None = None) -> dict[int, Product]:
+    """Products a buyer may order now: published, from a verified shop; or, for a member of an
+    open workshop (``user_id``), that workshop's practice products listed in its market (any
+    shop not suspended: participants practise before they are verified)."""
     if not product_ids:
         return {}
-    rows = db.session.scalars(
-        select(Product)
-        .join(Product.seller)
-        .where(
-            Product.id.in_(list(product_ids)),
-            Product.status == ProductStatus.PUBLISHED.value,
-            Seller.status == SellerStatus.VERIFIED.value,
-        )
+    real = and_(
+        Product.status == ProductStatus.PUBLISHED.value,
+        Seller.status == SellerStatus.VERIFIED.value,
+        Product.practice_workshop_id.is_(None),
     )
-    return {p.id: p for p in rows}
+    condition = real
+    if user_id is not None:
+        condition = or_(
+            real,
+            and_(
+                Product.status == ProductStatus.PRACTICE.value,
+                Product.practice_workshop_id.is_not(None),
+                Seller.status != SellerStatus.SUSPENDED.value,
+            ),
+        )
+    rows = db.session.scalars(
+        select(Product).join(Product.seller).where(Product.id.in_(list(product_ids)), condition)
+    )
+    allowed: dict[int | None, bool] = {None: True}
+    found = {}
+    for product in rows:
+        workshop = product.practice_workshop_id
+        if workshop not in allowed:
+            allowed[workshop] = practice.may_practise(user_id, workshop)
+        if allowed[workshop]:
+            found[product.id] = product
+    return found
+
+
+def check_mix(product: Product, other_ids) -> None:
+    """Refuse a practice product next to real ones, or next to another workshop's.
+
+    ``CartError("practice_mixed")``: practice and real together; ``"practice_other_workshop"``:
+    two workshops' practice products together.
+    """
+    others = practice.workshops_of(set(other_ids) - {product.id})
+    if not others or others == {product.practice_workshop_id}:
+        return
+    if product.practice_workshop_id is None or None in others:
+        raise CartError("practice_mixed")
+    raise CartError("practice_other_workshop")
 
 
 def view(store) -> CartView:
     """The cart as it stands now, quantities capped by today's stock, grouped by shop."""
     items = store.items()
-    products = purchasable(items.keys())
+    products = purchasable(items.keys(), store.user_id)
     groups: dict[int, SellerGroup] = {}
     removed, reduced, sold_out = [], [], []
     for product_id, quantity in items.items():
@@ -208,12 +247,13 @@ def add(store, product_id: int, quantity: int) -> int:
     """Add to the cart; returns the quantity now in it (capped by stock)."""
     if quantity < 1 or quantity > MAX_QUANTITY:
         raise CartError("quantity")
-    product = purchasable([product_id]).get(product_id)
+    product = purchasable([product_id], store.user_id).get(product_id)
     if product is None:
         raise CartError("unavailable")
     if product.stock <= 0:
         raise CartError("out_of_stock")
     items = store.items()
+    check_mix(product, items.keys())
     if product_id not in items and len(items) >= MAX_LINES:
         raise CartError("too_many_lines")
     new_quantity = min(items.get(product_id, 0) + quantity, product.stock)
@@ -233,7 +273,7 @@ def set_quantity(store, product_id: int, quantity: int) -> int:
         items.pop(product_id)
         store.replace(items)
         return 0
-    product = purchasable([product_id]).get(product_id)
+    product = purchasable([product_id], store.user_id).get(product_id)
     kept = min(quantity, product.stock) if product else 0
     if kept:
         items[product_id] = kept
@@ -252,6 +292,8 @@ def merge_guest_cart(user, session: MutableMapping) -> None:
     account = DatabaseStore(user.id)
     items = account.items()
     available = purchasable(guest_items.keys())
+    if practice.workshops_of(items.keys()) - {None}:
+        available = {}  # the account holds a practice cart: real items cannot join it
     for product_id, quantity in guest_items.items():
         product = available.get(product_id)
         if product is None:

@@ -7,6 +7,11 @@ many, which courier service per shop, where to send and how to pay.
 Stock is taken with one conditional UPDATE per product (``stock = stock - n WHERE stock >= n``),
 so concurrent checkouts can never sell more than exists: the loser's UPDATE matches no row and its
 whole order rolls back.
+
+A practice order (a workshop's practice products, paid "Latihan (tanpa uang)") runs through the
+same code: it is marked with its workshop, is paid at once without money moving, and its
+ledger lines and reviews inherit the mark. Practice payment for a real product, real payment for
+a practice product, or a buyer outside the workshop are refused here, not only in the form.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from marketplace.auth.models import utcnow
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.text import is_digits
-from orders import emails, notifications, shipping
+from orders import emails, event_notes, notifications, practice, shipping
 from orders.cart import Line, SellerGroup, purchasable
 from orders.models import Order, OrderEvent, OrderItem, Payment, PaymentMethod, SellerOrder
 from orders.payments import PaymentError, SessionCompleted, SessionEnded, provider_for
@@ -68,7 +73,26 @@ def commission_for(items_total: int) -> int:
 
 def shipping_options(group: SellerGroup, destination_province: str):
     origin = group.seller.province_code
+    if not origin and any(line.product.practice_workshop_id for line in group.lines):
+        # A participant's practice shop may not have its village yet: pretend it is near.
+        origin = destination_province
     return shipping.rates().options(origin, destination_province, group.weight_grams)
+
+
+def practice_workshop_of(groups) -> int | None:
+    """The workshop a cart's practice items belong to (None for a real cart)."""
+    workshops = {line.product.practice_workshop_id for g in groups for line in g.lines}
+    return next(iter(workshops)) if len(workshops) == 1 else None
+
+
+def practice_payment_allowed(buyer, groups) -> bool:
+    """Whether to offer "Latihan (tanpa uang)": only for a cart wholly of one workshop's
+    practice products, to someone that open workshop admits."""
+    workshops = {line.product.practice_workshop_id for g in groups for line in g.lines}
+    if len(workshops) != 1 or None in workshops:
+        return False
+    user_id = buyer.id if buyer is not None and buyer.is_authenticated else None
+    return practice.may_practise(user_id, next(iter(workshops)))
 
 
 def stripe_available(total: int) -> bool:
@@ -88,7 +112,7 @@ def _take_stock(product_id: int, quantity: int) -> int | None:
         .where(
             Product.id == product_id,
             Product.stock >= quantity,
-            Product.status == ProductStatus.PUBLISHED.value,
+            Product.status.in_([ProductStatus.PUBLISHED.value, ProductStatus.PRACTICE.value]),
         )
         .values(stock=Product.stock - quantity)
         .returning(Product.stock)
@@ -128,9 +152,12 @@ def give_back_stock(parts: Iterable[SellerOrder]) -> None:
 
 
 def _new_number(order: Order) -> None:
+    """``MM-2026-000123``; a practice order reads ``LATIHAN-2026-000123`` wherever its number
+    shows (pages, lists, e-mails), so nobody mistakes it for a real sale."""
     year = (order.created_at or utcnow()).year
-    order.number = f"MM-{year}-{order.id:06d}"
-    order.payment_reference = f"MM{year % 100:02d}{order.id:06d}"
+    prefix, short = ("MM", "MM") if order.practice_workshop_id is None else ("LATIHAN", "LT")
+    order.number = f"{prefix}-{year}-{order.id:06d}"
+    order.payment_reference = f"{short}{year % 100:02d}{order.id:06d}"
 
 
 def place_order(
@@ -156,9 +183,14 @@ def place_order(
         raise CheckoutError("address")
     if not postal_code_matches(address.village_code, address.postal_code):
         raise CheckoutError("postal_code")
-    if payment_method not in (PaymentMethod.BANK_TRANSFER, PaymentMethod.STRIPE):
+    if payment_method not in (
+        PaymentMethod.BANK_TRANSFER,
+        PaymentMethod.STRIPE,
+        PaymentMethod.PRACTICE,
+    ):
         raise CheckoutError("payment_method")
-    products = purchasable(quantities.keys())
+    buyer_id = buyer.id if buyer is not None and buyer.is_authenticated else None
+    products = purchasable(quantities.keys(), buyer_id)
     gone = [str(pid) for pid in quantities if pid not in products]
     if gone:
         raise CheckoutError("unavailable")
@@ -171,6 +203,14 @@ def place_order(
             raise CheckoutError("out_of_stock", [product.title])
         group = groups.setdefault(product.seller_id, SellerGroup(product.seller))
         group.lines.append(Line(product, quantity))
+    workshops = {p.practice_workshop_id for p in products.values()}
+    if len(workshops) > 1:
+        raise CheckoutError("practice_mixed")
+    workshop_id = next(iter(workshops))
+    if (payment_method == PaymentMethod.PRACTICE) != (workshop_id is not None):
+        raise CheckoutError("payment_method")
+    if workshop_id is not None and not practice_payment_allowed(buyer, groups.values()):
+        raise CheckoutError("payment_method")
 
     destination = regions.chain(address.village_code)["province_code"]
     chosen: dict[int, shipping.ShippingOption] = {}
@@ -208,6 +248,7 @@ def place_order(
         locale=locale,
         created_at=now,
         expires_at=now + timedelta(hours=current_app.config["ORDER_PAYMENT_HOURS"]),
+        practice_workshop_id=workshop_id,
         **regions.chain(address.village_code),
     )
     for seller_id, group in sorted(groups.items()):
@@ -257,12 +298,32 @@ def place_order(
         )
         if cart is not None:
             cart.clear_on_commit()
-        emails.order_placed(order, current_app.config)
+        if workshop_id is None:
+            emails.order_placed(order, current_app.config)
+        else:
+            _settle_practice(order)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return order
+
+
+def _settle_practice(order: Order) -> None:
+    """A practice order is paid the moment it is placed: nothing to wait for, no money moves.
+
+    The real settlement marks it paid, moves each shop's part to "new" and writes the (marked)
+    ledger lines, exactly as a cleared transfer would.
+    """
+    from orders.settlement import settle_paid  # settlement imports checkout (stock give-back)
+
+    settle_paid(
+        order,
+        order.payments[0],
+        amount=order.total,
+        actor_id=order.buyer_id,
+        note=event_notes.coded("practice_paid"),
+    )
 
 
 def _card_payment(order: Order) -> Payment | None:

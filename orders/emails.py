@@ -60,12 +60,20 @@ def order_placed(order: Order, bank: dict) -> None:
         _send_later(order.email, subject, "\n".join(lines))
 
 
+def _practice_line(order: Order) -> str:
+    """The first line of every mail about a workshop's practice order."""
+    if order.practice_workshop_id is None:
+        return ""
+    return _("Practice (Latihan): a workshop's practice order, no real money moves.") + "\n\n"
+
+
 def order_paid(order: Order) -> None:
     with force_locale(order.locale):
         _send_later(
             order.email,
             _("Payment for %(number)s received", number=order.number),
-            _("We received your payment. The sellers are preparing your package.")
+            _practice_line(order)
+            + _("We received your payment. The sellers are preparing your package.")
             + "\n"
             + order_url(order),
         )
@@ -76,7 +84,8 @@ def order_paid(order: Order) -> None:
             _send_later(
                 owner.email,
                 _("New paid order %(number)s", number=order.number),
-                _("Please pack and ship within 2 working days:")
+                _practice_line(order)
+                + _("Please pack and ship within 2 working days:")
                 + f"\n{items}\n"
                 + _("Ship with: %(service)s", service=part.shipping_label),
             )

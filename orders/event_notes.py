@@ -32,6 +32,7 @@ MESSAGES = {
     "card_payment_failed": _l("card payment %(ref)s: the delayed payment failed"),
     "card_payment_clearing": _l("card payment %(ref)s: the payment is clearing"),
     "card_refunded": _l("card payment %(ref)s: %(amount)s refunded in total"),
+    "practice_paid": _l("practice payment (Latihan): no money moved"),
 }
 
 # The English sentences stored before codes, as (pattern, code, names of the values).

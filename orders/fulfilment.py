@@ -108,9 +108,20 @@ def get_part_for_seller(seller, part_id: int) -> SellerOrder:
     return part
 
 
-def recent_orders(status: str | None = None, limit: int = 100) -> list[Order]:
-    """The newest orders for the back office, optionally of one order status."""
-    query = select(Order).options(selectinload(Order.payments))
+def recent_orders(
+    status: str | None = None, limit: int = 100, *, practice: bool = False
+) -> list[Order]:
+    """The newest orders for the back office, optionally of one order status.
+
+    Workshops' practice orders are left out, so they never swell the figures operators read
+    off this list; ``practice=True`` lists only them instead (each marked on the page).
+    """
+    which = Order.practice_workshop_id.is_not(None) if practice else None
+    query = (
+        select(Order)
+        .options(selectinload(Order.payments))
+        .where(which if which is not None else Order.practice_workshop_id.is_(None))
+    )
     if status:
         query = query.where(Order.status == OrderStatus(status).value)
     return list(db.session.scalars(query.order_by(Order.id.desc()).limit(limit)))
@@ -380,11 +391,14 @@ def _mail_buyer_part_cancelled(order: Order, part: SellerOrder, reason: str) -> 
     items = _item_lines(part)
     amount = part.total
     card = order.payment_method == PaymentMethod.STRIPE
+    practice = order.practice_workshop_id is not None
     link = order_url(order)
 
     def compose():
         money = (
-            _(
+            _("This was a practice order (Latihan): no money was paid, none is refunded.")
+            if practice
+            else _(
                 "%(amount)s is refunded to your card; banks take a few days to show it.",
                 amount=format_rupiah(amount),
             )
@@ -433,15 +447,22 @@ def _mail_seller_part_cancelled(order: Order, part: SellerOrder, reason: str, *,
 def _mail_seller_delivered(order: Order, part: SellerOrder) -> None:
     owner = part.seller.owner
     amount = part.payout_amount
+    practice = order.practice_workshop_id is not None
 
     def compose():
-        return (
-            _("Order %(number)s was received", number=order.number),
-            _(
+        if practice:
+            body = _(
+                "The buyer received practice order %(number)s. In a real sale %(amount)s would "
+                "now be ready for your next payout; practice money is never paid out.",
+                number=order.number,
+                amount=format_rupiah(amount),
+            )
+        else:
+            body = _(
                 "The buyer received order %(number)s. %(amount)s will be in your next payout.",
                 number=order.number,
                 amount=format_rupiah(amount),
-            ),
-        )
+            )
+        return _("Order %(number)s was received", number=order.number), body
 
     mail_after_commit(owner.email, owner.locale, compose)

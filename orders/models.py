@@ -32,6 +32,7 @@ from orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
 class PaymentMethod:
     BANK_TRANSFER = "bank_transfer"
     STRIPE = "stripe"
+    PRACTICE = "practice"  # a workshop's practice sale: "Latihan (tanpa uang)", no money
 
 
 class Cart(db.Model):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from catalog.shops import Seller
 from marketplace.auth.models import utcnow
@@ -62,9 +62,13 @@ def has_bank_account(seller: Seller) -> bool:
 
 
 def _payable_condition():
-    return or_(
-        LedgerEntry.seller_order_id.is_(None),
-        SellerOrder.status == FulfilmentStatus.DELIVERED.value,
+    """Delivered real sales and order-less lines; a workshop's practice lines never."""
+    return and_(
+        LedgerEntry.practice_workshop_id.is_(None),
+        or_(
+            LedgerEntry.seller_order_id.is_(None),
+            SellerOrder.status == FulfilmentStatus.DELIVERED.value,
+        ),
     )
 
 
@@ -104,7 +108,7 @@ def balances() -> list[SellerBalance]:
     totals = dict(
         db.session.execute(
             select(LedgerEntry.seller_id, func.sum(LedgerEntry.amount))
-            .where(LedgerEntry.seller_id.in_(payable))
+            .where(LedgerEntry.seller_id.in_(payable), LedgerEntry.practice_workshop_id.is_(None))
             .group_by(LedgerEntry.seller_id)
         ).all()
     )

@@ -156,6 +156,7 @@ def add_review(
         buyer_id=None if guest_order is not None else buyer.id,
         rating=rating,
         text=text,
+        practice_workshop_id=part.order.practice_workshop_id,
     )
     db.session.add(review)
     try:
@@ -184,6 +185,10 @@ def add_review(
 
 # --- reading ------------------------------------------------------------------------------
 
+# Reviews of a workshop's practice sales stay with the practice product (its own counters, seen
+# only in the workshop's market): no average or list below ever includes them.
+REAL = Review.practice_workshop_id.is_(None)
+
 
 def _rating(row) -> Rating:
     if row is None or not row[1]:
@@ -195,7 +200,7 @@ def _rating(row) -> Rating:
 def product_rating(product_id: int) -> Rating:
     row = db.session.execute(
         select(func.avg(Review.rating), func.count(Review.id)).where(
-            Review.product_id == product_id
+            Review.product_id == product_id, REAL
         )
     ).one()
     return _rating(row)
@@ -204,7 +209,9 @@ def product_rating(product_id: int) -> Rating:
 def seller_rating(seller_id: int) -> Rating:
     """Across every product the shop sold, including ones it no longer lists."""
     row = db.session.execute(
-        select(func.avg(Review.rating), func.count(Review.id)).where(Review.seller_id == seller_id)
+        select(func.avg(Review.rating), func.count(Review.id)).where(
+            Review.seller_id == seller_id, REAL
+        )
     ).one()
     return _rating(row)
 
@@ -218,7 +225,7 @@ def ratings_for_products(product_ids: Iterable[int]) -> dict[int, Rating]:
     found = {pid: NO_RATING for pid in ids}
     rows = db.session.execute(
         select(Review.product_id, func.avg(Review.rating), func.count(Review.id))
-        .where(Review.product_id.in_(ids))
+        .where(Review.product_id.in_(ids), REAL)
         .group_by(Review.product_id)
     )
     for product_id, average, count in rows:
@@ -245,7 +252,7 @@ def _shown(where, limit: int) -> list[ShownReview]:
         .join(OrderItem, Review.order_item_id == OrderItem.id)
         .join(SellerOrder, OrderItem.seller_order_id == SellerOrder.id)
         .join(Order, SellerOrder.order_id == Order.id)
-        .where(where)
+        .where(where, REAL)
         .order_by(Review.created_at.desc(), Review.id.desc())
         .limit(max(0, limit))
     )

@@ -233,6 +233,8 @@ def money():
         balance=ledger.balance(seller.id),
         payable=payouts.payable_balance(seller.id),
         entries=ledger.entries(seller.id),
+        practice_balance=ledger.practice_balance(seller.id),
+        practice_entries=ledger.entries(seller.id, practice=True),
         payout_list=payouts.payouts_for_seller(seller.id),
         has_bank_account=payouts.has_bank_account(seller),
         kinds=LEDGER_KIND,

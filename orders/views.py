@@ -42,6 +42,8 @@ from orders.checkout import (
     Address,
     CheckoutError,
     place_order,
+    practice_payment_allowed,
+    practice_workshop_of,
     shipping_options,
     start_card_payment,
     stripe_available,
@@ -69,6 +71,13 @@ CART_ERRORS = {
     "out_of_stock": lambda: _("Sorry, this product is sold out."),
     "too_many_lines": lambda: _("Your cart is full. Check out first, then shop again."),
     "not_in_cart": lambda: _("That product is not in your cart."),
+    "practice_mixed": lambda: _(
+        "Practice products (Latihan) and real products cannot be in one cart. Check out or "
+        "empty your cart first."
+    ),
+    "practice_other_workshop": lambda: _(
+        "Your cart holds another workshop's practice products. Check out or empty your cart first."
+    ),
 }
 CHECKOUT_ERRORS = {
     "empty": lambda items: _("Your cart is empty."),
@@ -81,6 +90,9 @@ CHECKOUT_ERRORS = {
     ),
     "shipping": lambda items: _("Choose a delivery service for %(shops)s.", shops=", ".join(items)),
     "quantity": lambda items: _("Choose a quantity between 1 and 999."),
+    "practice_mixed": lambda items: _(
+        "Practice products (Latihan) and real products cannot be in one order."
+    ),
 }
 
 
@@ -273,8 +285,11 @@ def _shipping_step(view):
         next((o.cost for o in opts if o.service == chosen[sid]), 0) for sid, opts in options.items()
     )
     total = view.total + shipping_total
-    card_ok = stripe_available(total)
-    method = request.form.get("payment_method") or PaymentMethod.BANK_TRANSFER
+    practice_cart = practice_workshop_of(view.groups) is not None
+    practice_ok = practice_cart and practice_payment_allowed(current_user, view.groups)
+    card_ok = stripe_available(total) and not practice_cart
+    default = PaymentMethod.PRACTICE if practice_cart else PaymentMethod.BANK_TRANSFER
+    method = request.form.get("payment_method") or default
     errors: list[str] = []
     if request.method == "POST" and request.form.get("recalculate"):
         pass  # show the new total for the couriers chosen
@@ -329,6 +344,8 @@ def _shipping_step(view):
         shipping_total=shipping_total,
         total=total,
         card_ok=card_ok,
+        practice_cart=practice_cart,
+        practice_ok=practice_ok,
         method=method,
         errors=errors,
     ), (400 if errors else 200)

@@ -342,7 +342,8 @@ def product():
     wizard, refused = _enter("product")
     if refused:
         return refused
-    products = catalog.seller_products(wizard.seller)
+    # The shop's first real product: workshop practice products have their own market.
+    products = [p for p in catalog.seller_products(wizard.seller) if p.practice_workshop_id is None]
     return _render(
         "onboarding/product.html",
         wizard,

@@ -292,7 +292,19 @@ def get_seller(seller_id: int) -> Seller | None:
 
 def change_product_status(seller: Seller, product: Product, status: ProductStatus) -> Product:
     """Publishing needs the required training done (``TrainingRequired``), then the product's
-    own checks (``catalog.CatalogError``). Unpublishing and archiving are always allowed."""
+    own checks (``catalog.CatalogError``). Unpublishing and archiving are always allowed.
+
+    A workshop's practice product "publishes" into its workshop's market only (status
+    ``PRACTICE``): no training or verification needed, but the workshop must still be open.
+    """
+    if product.practice_workshop_id is not None:
+        from sellers.workshops import practice
+
+        if status == ProductStatus.PUBLISHED:
+            status = ProductStatus.PRACTICE
+        if status == ProductStatus.PRACTICE:
+            practice.check_open(product.practice_workshop_id)
+        return catalog.set_product_status(product, status)
     if status == ProductStatus.PUBLISHED and product.status != ProductStatus.PUBLISHED:
         missing = missing_required(seller.owner)
         if missing:

@@ -97,7 +97,8 @@ def compute_figures(seller: Seller, period: Period) -> dict:
     debits, refunds what the ledger took back for cancelled or partly refunded parts, in the
     month it was taken back; net is what the seller earned. Orders and buyers are counted from
     the parts credited in the period (a buyer is the account, or the e-mail of a guest).
-    A part holding any practice product (a workshop's pretend sale) never counts.
+    A workshop's practice sale never counts: neither its marked ledger lines and orders nor
+    a part holding any practice product.
     """
     practice = exists().where(
         OrderItem.seller_order_id == SellerOrder.id,
@@ -121,6 +122,8 @@ def compute_figures(seller: Seller, period: Period) -> dict:
             LedgerEntry.created_at >= since,
             LedgerEntry.created_at < until,
             ~practice,
+            LedgerEntry.practice_workshop_id.is_(None),
+            Order.practice_workshop_id.is_(None),
             LedgerEntry.kind.in_(
                 [
                     LedgerKind.SALE,

@@ -20,6 +20,7 @@ from marketplace.forms import EmptyForm
 from sellers import onboarding, services
 from sellers.forms import PhotoForm, ProductForm, ShopForm
 from sellers.training.progress import missing_required
+from sellers.workshops.practice import PracticeError
 
 bp = Blueprint("sellers", __name__, url_prefix="/seller")
 
@@ -292,6 +293,8 @@ def change_status(product_id: int):
         abort(400)
     try:
         services.change_product_status(product.seller, product, STATUS_ACTIONS[action])
+    except PracticeError:
+        flash(_("The workshop is closed: practice products can no longer be listed."), "error")
     except services.TrainingRequired as exc:
         flash(
             _(
@@ -311,7 +314,11 @@ def change_status(product_id: int):
         )
     else:
         messages = {
-            "publish": _("The product is published."),
+            "publish": (
+                _("The product is listed in the practice market.")
+                if product.practice_workshop_id
+                else _("The product is published.")
+            ),
             "archive": _("The product is archived and hidden from buyers."),
             "draft": _("The product is back to draft and hidden from buyers."),
         }

@@ -62,6 +62,7 @@ def _public_query():
         .where(
             Product.status == ProductStatus.PUBLISHED.value,
             Seller.status == SellerStatus.VERIFIED.value,
+            Product.practice_workshop_id.is_(None),  # practice products are never searchable
         )
         .options(
             selectinload(Product.category).selectinload(Category.parent),
@@ -87,20 +88,35 @@ def public_documents(session: Session, batch: int = 1000) -> Iterator[SearchDocu
 def documents_for_ids(
     session: Session, ids: Iterable[int]
 ) -> tuple[list[SearchDocument], set[int]]:
-    """(documents of the ids that are public now, ids that must leave the index)."""
+    """(documents of the ids that are public now, ids that must leave the index).
+
+    A workshop's practice products were never indexed, so their edits cost no index write.
+    """
     wanted = set(ids)
     if not wanted:
         return [], set()
     products = list(session.scalars(_public_query().where(Product.id.in_(wanted))))
     found = {p.id for p in products}
-    return [document_for(p) for p in products], wanted - found
+    practice = set(
+        session.scalars(
+            select(Product.id).where(
+                Product.id.in_(wanted - found), Product.practice_workshop_id.is_not(None)
+            )
+        )
+    )
+    return [document_for(p) for p in products], wanted - found - practice
 
 
 def product_ids_of(session: Session, seller_ids=(), category_ids=()) -> set[int]:
     """Products whose documents change when a seller or a category changes."""
     ids: set[int] = set()
+    real = Product.practice_workshop_id.is_(None)
     if seller_ids:
-        ids |= set(session.scalars(select(Product.id).where(Product.seller_id.in_(seller_ids))))
+        ids |= set(
+            session.scalars(select(Product.id).where(Product.seller_id.in_(seller_ids), real))
+        )
     if category_ids:
-        ids |= set(session.scalars(select(Product.id).where(Product.category_id.in_(category_ids))))
+        ids |= set(
+            session.scalars(select(Product.id).where(Product.category_id.in_(category_ids), real))
+        )
     return ids
