@@ -76,6 +76,7 @@ def _import_models() -> None:
     import sellers.models  # noqa: F401
     import sellers.training.models  # noqa: F401
     import sellers.workshops.models  # noqa: F401
+    import sellers.workshops.records  # noqa: F401
 
 
 def register_search(app: Flask) -> None:
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     from sellers.statement_views import verify_bp
     from sellers.training.views import bp as learn_bp
     from sellers.views import bp as sellers_bp
+    from sellers.workshops.views import bp as workshops_bp
 
     for bp in (
         core_bp,
@@ -136,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
         share_bp,
         statements_bp,
         verify_bp,
+        workshops_bp,
         api_bp,
     ):
         app.register_blueprint(bp)
@@ -158,7 +161,8 @@ def register_cli(app: Flask) -> None:
     from catalog.cli import search_cli
     from marketplace import cli
     from orders.cli import orders_cli, payments_cli
+    from sellers.workshops.cli import workshops_cli
 
     cli.init_app(app)
-    for group in (search_cli, orders_cli, payments_cli):
+    for group in (search_cli, orders_cli, payments_cli, workshops_cli):
         app.cli.add_command(group)
