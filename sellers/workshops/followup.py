@@ -166,6 +166,7 @@ def due_follow_ups(now: datetime) -> list[tuple[Workshop, int]]:
     Only the latest passed mark is due: a workshop first seen 40 days after it closed gets the
     30-day mail, not a 7-day one as well.
     """
+    now = as_utc(now)
     sent = {
         (row.workshop_id, row.days)
         for row in db.session.execute(select(FollowUpMail.workshop_id, FollowUpMail.days))
@@ -174,10 +175,13 @@ def due_follow_ups(now: datetime) -> list[tuple[Workshop, int]]:
     horizon = now - timedelta(days=FOLLOW_UP_DAYS[0])
     for workshop in db.session.scalars(
         select(Workshop).where(
-            Workshop.status == WorkshopStatus.CLOSED.value, Workshop.starts_at <= horizon
+            Workshop.status == WorkshopStatus.CLOSED.value,
+            Workshop.closed_at.is_not(None),
+            Workshop.closed_at <= horizon,
         )
     ):
-        age = now - as_utc(workshop.closed_at or workshop.starts_at)
+        assert workshop.closed_at is not None
+        age = now - as_utc(workshop.closed_at)
         passed = [d for d in FOLLOW_UP_DAYS if age >= timedelta(days=d)]
         if not passed:
             continue
@@ -194,7 +198,7 @@ def send_follow_ups(now: datetime | None = None) -> int:
     The record is committed before the mail goes: two runs at once cannot both send (the
     unique pair refuses the second), and a run that dies after the commit sends nothing twice.
     """
-    now = now or utcnow()
+    now = as_utc(now or utcnow())
     sent = 0
     for workshop, days in due_follow_ups(now):
         rows = report(workshop, now=now)
