@@ -195,3 +195,22 @@ def test_open_workshops_get_no_follow_up(app_ctx):
     services.enrol(workshop, make_user())
     assert followup.send_follow_ups(now=utcnow() + timedelta(days=40)) == 0
     assert db.session.scalar(select(func.count(WorkshopMember.id))) == 1
+
+
+def test_the_demo_has_a_trainer_an_open_workshop_with_a_fixed_code_and_a_closed_one(app_ctx):
+    from marketplace.demo.loader import load
+    from marketplace.demo.workshops import OPEN_CODE
+    from sellers.workshops.access import workshop_by_code
+
+    load(product_limit=3, photo_size=320)
+    load(product_limit=3, photo_size=320)  # idempotent
+    workshop = workshop_by_code(OPEN_CODE)
+    assert workshop.is_open and workshop.trainer.email == "pelatih@demo.migrantmart.id"
+    assert len(workshop.members) == 4
+    closed = workshop_by_code("JRWR47")
+    assert not closed.is_open
+    rows = standing.report(closed)
+    assert len(rows) == 3
+    assert all(r.then is not None for r in rows)
+    assert sum(r.stalled for r in rows) == 1
+    assert followup.send_follow_ups() == 0  # the 7- and 30-day mails were already sent
