@@ -439,3 +439,52 @@ def test_guessing_codes_is_limited_but_a_room_joining_at_once_is_not(client, app
     assert statuses[:5] == [404] * 5
     assert statuses[5] == 429
     assert client.get("/join/TENUN4").status_code == 429  # the address is now blocked a while
+
+
+def _trainer_rules(app):
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith("workshops.") and r.rule.startswith("/trainer/")
+    ]
+
+
+def _url(rule, workshop_id: int, user_id: int) -> str:
+    return rule.rule.replace("<int:workshop_id>", str(workshop_id)).replace(
+        "<int:user_id>", str(user_id)
+    )
+
+
+def test_every_trainer_route_refuses_non_trainers_and_hides_other_trainers_workshops(
+    client, app_ctx
+):
+    workshop = make_workshop()
+    participant = make_user()
+    services.enrol(workshop, participant)
+    make_user(email="biasa@example.id")
+    make_trainer("lain@example.id")
+    walked = set()
+    for email, expected in (("biasa@example.id", 403), ("lain@example.id", 404)):
+        visitor = client.application.test_client()
+        login(visitor, email)
+        token = get_csrf(visitor, "/account/")
+        for rule in _trainer_rules(app_ctx):
+            if "workshop_id" not in rule.arguments and expected == 404:
+                continue
+            url = _url(rule, workshop.id, participant.id)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                data = {"csrf_token": token, "body": "x", "title": "Diambil"}
+                response = visitor.open(url, method=method, data=data if method == "POST" else None)
+                assert response.status_code == expected, (email, method, url)
+                walked.add(rule.endpoint)
+    assert {
+        "workshops.detail",
+        "workshops.close",
+        "workshops.cards",
+        "workshops.reset_code",
+        "workshops.add_note",
+        "workshops.import_members",
+        "workshops.report_csv",
+    } <= walked
+    db.session.expire_all()
+    assert db.session.get(Workshop, workshop.id).is_open
