@@ -218,7 +218,10 @@ def _mail_trainer(workshop: Workshop, days: int, rows: list[ReportRow], stalled)
     trainer = workshop.trainer
     if not auth_services.has_mailbox(trainer.email):
         return
-    link = url_for("workshops.report", workshop_id=workshop.id, stalled="1", _external=True)
+    try:  # absolute when SERVER_NAME (or a request) names the host; cron runs have neither
+        link = url_for("workshops.report", workshop_id=workshop.id, stalled="1", _external=True)
+    except RuntimeError:
+        link = f"/trainer/workshops/{workshop.id}/report?stalled=1"
     with force_locale(trainer.locale):
         names = "\n".join(f"- {r.member.user.name} ({r.member.user.phone})" for r in stalled)
         subject = _(
