@@ -31,6 +31,7 @@ class Standing:
     user_id: int
     has_shop: bool
     shop_status: str  # "" without a shop
+    shop_whatsapp: str  # the shop's WhatsApp number, for accounts that gave no phone
     products: int  # real products that are not archived (drafts included)
     published: int
     paid_orders: int
@@ -73,9 +74,9 @@ def standings(user_ids: list[int]) -> dict[int, Standing]:
     shops = {
         row.owner_id: row
         for row in db.session.execute(
-            select(Seller.id, Seller.owner_id, Seller.status, Seller.submitted_at).where(
-                Seller.owner_id.in_(ids)
-            )
+            select(
+                Seller.id, Seller.owner_id, Seller.status, Seller.submitted_at, Seller.whatsapp
+            ).where(Seller.owner_id.in_(ids))
         )
     }
     seller_ids = [row.id for row in shops.values()]
@@ -132,6 +133,7 @@ def standings(user_ids: list[int]) -> dict[int, Standing]:
             user_id=user_id,
             has_shop=shop is not None,
             shop_status=shop.status if shop else "",
+            shop_whatsapp=(shop.whatsapp or "") if shop else "",
             products=listed,
             published=published,
             paid_orders=paid,
