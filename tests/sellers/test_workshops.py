@@ -488,3 +488,22 @@ def test_every_trainer_route_refuses_non_trainers_and_hides_other_trainers_works
     } <= walked
     db.session.expire_all()
     assert db.session.get(Workshop, workshop.id).is_open
+
+
+def test_a_join_racing_another_for_the_same_person_enrols_once(app_ctx, monkeypatch):
+    """Two taps on two phones: both see no membership, the unique pair lets one insert win."""
+    workshop = make_workshop()
+    user = make_user()
+    services.enrol(workshop, user)
+    real = services.membership
+    seen = []
+
+    def stale_first_look(w, user_id):
+        seen.append(user_id)
+        return None if len(seen) <= 2 else real(w, user_id)
+
+    monkeypatch.setattr(services, "membership", stale_first_look)
+    member = services.enrol(workshop, user)
+    assert member.user_id == user.id
+    assert members_of(workshop) == 1
+    assert db.session.get(Workshop, workshop.id).is_open  # the session is still usable
