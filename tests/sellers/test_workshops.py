@@ -507,3 +507,12 @@ def test_a_join_racing_another_for_the_same_person_enrols_once(app_ctx, monkeypa
     assert member.user_id == user.id
     assert members_of(workshop) == 1
     assert db.session.get(Workshop, workshop.id).is_open  # the session is still usable
+
+
+def test_a_phone_only_account_never_shows_its_placeholder_address(client):
+    make_workshop(join_code="TENUN4")
+    assert _join_new(client, "TENUN4").status_code == 302
+    for url in ("/account/", "/sell/account"):
+        page = client.get(url, follow_redirects=True).get_data(as_text=True)
+        assert "no-email.invalid" not in page, url
+    assert "+6281234567890" in client.get("/account/").get_data(as_text=True)
