@@ -516,3 +516,41 @@ def test_a_phone_only_account_never_shows_its_placeholder_address(client):
         page = client.get(url, follow_redirects=True).get_data(as_text=True)
         assert "no-email.invalid" not in page, url
     assert "+6281234567890" in client.get("/account/").get_data(as_text=True)
+
+
+def test_the_list_is_the_trainers_own_newest_first_and_edit_keeps_the_code(client):
+    from datetime import timedelta
+
+    trainer = make_trainer()
+    older = make_workshop(trainer, title="Pelatihan lama")
+    newer = make_workshop(trainer, title="Pelatihan baru")
+    newer.starts_at = START + timedelta(days=7)
+    db.session.commit()
+    make_workshop(make_trainer("lain@example.id"), title="Milik orang lain")
+    login(client, trainer.email)
+    listing = client.get("/trainer/workshops").get_data(as_text=True)
+    assert listing.index("Pelatihan baru") < listing.index("Pelatihan lama")
+    assert "Milik orang lain" not in listing
+    edit_url = f"/trainer/workshops/{older.id}/edit"
+    form = client.get(edit_url).get_data(as_text=True)
+    assert 'value="2026-12-20"' in form and 'value="09:00"' in form
+    token = csrf_from(form)
+    code = older.join_code
+    response = client.post(
+        edit_url, data=_create_form(token, title="Pelatihan diubah", capacity="30")
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Workshop, older.id)
+    assert (changed.title, changed.capacity, changed.join_code) == ("Pelatihan diubah", 30, code)
+
+
+def test_links_to_parts_not_installed_are_left_out(client):
+    trainer = make_trainer()
+    workshop = make_workshop(trainer)
+    login(client, trainer.email)
+    page = client.get(f"/trainer/workshops/{workshop.id}").get_data(as_text=True)
+    app = client.application
+    assert ("/board" in page) == ("workshop_board.board" in app.view_functions)
+    assert ("/market" in page) == ("practice.market" in app.view_functions)
+    assert f"/trainer/workshops/{workshop.id}/report" in page
