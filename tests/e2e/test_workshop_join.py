@@ -13,15 +13,19 @@ import pytest
 from marketplace.demo.workshops import OPEN_CODE
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_order_journey import PageChecks
+from tests.e2e.test_tap_targets import MIN_HEIGHT, TOO_SMALL
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_participant_joins_with_the_code(browser, live_server, tmp_path, javascript):
     checks = PageChecks(tmp_path)
 
+    small: dict[str, list] = {}
+
     def check(page, name: str) -> None:
         if javascript:
             checks(page, name)
+            small[name] = page.evaluate(TOO_SMALL, MIN_HEIGHT)
 
     context = browser.new_context(**PHONE, java_script_enabled=javascript)
     page = context.new_page()
@@ -53,5 +57,6 @@ def test_a_participant_joins_with_the_code(browser, live_server, tmp_path, javas
     finally:
         context.close()
     if javascript:
+        assert {name: found for name, found in small.items() if found} == {}
         assert {name: v for name, v in checks.violations.items() if v} == {}
         assert checks.html_errors() == []
