@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -157,8 +157,6 @@ class FirstPasswordForm(FlaskForm):
     confirm = repeat_password_field()
 
 
-def combine(day: date, start: time):
+def combine(day: date, start: time) -> datetime:
     """The naive local moment of a date and time field (the caller gives it its zone)."""
-    from datetime import datetime
-
     return datetime.combine(day, start)

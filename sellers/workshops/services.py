@@ -222,7 +222,7 @@ def _add_member(workshop: Workshop, user: User, source: str) -> WorkshopMember:
 def enrol(workshop: Workshop, user: User, source: str = "join") -> WorkshopMember:
     """Enrol ``user``; a member already is returned as they are (joining twice enrols once).
 
-    Raises ``WorkshopClosed`` or ``WorkshopFull``. The trainer is never a participant.
+    Raises ``WorkshopClosed`` or ``WorkshopFull``.
     """
     existing = membership(workshop, user.id)
     if existing is not None:

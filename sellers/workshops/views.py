@@ -29,7 +29,7 @@ from flask_login import current_user, login_required, login_user
 
 from marketplace import regions
 from marketplace.auth import services as auth_services
-from marketplace.auth.models import Role, User
+from marketplace.auth.models import Role, User, as_utc
 from marketplace.auth.views import limited_per_address_and_account
 from marketplace.extensions import limiter
 from marketplace.forms import EmptyForm
@@ -132,12 +132,7 @@ def _workshop_form(workshop: Workshop | None) -> WorkshopForm:
 
 
 def _as_local(workshop: Workshop) -> datetime:
-    moment = workshop.starts_at
-    if moment.tzinfo is None:
-        from datetime import UTC
-
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(_zone(workshop.village_code))
+    return as_utc(workshop.starts_at).astimezone(_zone(workshop.village_code))
 
 
 def _save(form: WorkshopForm, workshop: Workshop | None):
