@@ -76,6 +76,7 @@ def _import_models() -> None:
     import sellers.models  # noqa: F401
     import sellers.training.models  # noqa: F401
     import sellers.workshops.models  # noqa: F401
+    import sellers.workshops.records  # noqa: F401
 
 
 def register_search(app: Flask) -> None:
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from sellers.views import bp as sellers_bp
     from sellers.workshops.board_views import bp as workshop_board_bp
     from sellers.workshops.practice_views import bp as practice_bp
+    from sellers.workshops.views import bp as workshops_bp
 
     for bp in (
         core_bp,
@@ -138,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         share_bp,
         statements_bp,
         verify_bp,
+        workshops_bp,
         api_bp,
         workshop_board_bp,
         practice_bp,
@@ -162,8 +165,9 @@ def register_cli(app: Flask) -> None:
     from catalog.cli import search_cli
     from marketplace import cli
     from orders.cli import orders_cli, payments_cli
+    from sellers.workshops.cli import workshops_cli
     from sellers.workshops.practice_cli import practice_cli
 
     cli.init_app(app)
-    for group in (search_cli, orders_cli, payments_cli, practice_cli):
+    for group in (search_cli, orders_cli, payments_cli, workshops_cli, practice_cli):
         app.cli.add_command(group)

@@ -58,6 +58,9 @@ def from_environment(instance_path: Path) -> dict:
         # Adds Retry-After (and X-RateLimit-*) so a refused client knows when to try again.
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Wrong workshop join codes per client address (right codes are never counted, so a
+        # room of phones behind one village connection can join at once).
+        "JOIN_CODE_RATE_LIMIT": env.get("JOIN_CODE_RATE_LIMIT", "30 per minute;200 per hour"),
         # werkzeug's method string for password (and reset code) hashes: its own default,
         # scrypt, in every real deployment; the tests choose a cheap one so the suite runs fast.
         # Existing hashes keep verifying whatever this says: each hash names its own method.

@@ -25,6 +25,8 @@ OUTBOX_SEPARATOR = "=" * 72
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send by SMTP when a server is configured, else append to the outbox file; never raise."""
     config = current_app.config
+    if to.strip().lower().endswith(".invalid"):
+        return  # a phone-only account's placeholder address (RFC 2606): nobody to reach
     try:
         if config.get("MAIL_SERVER"):
             _send_smtp(config, to, subject, body)

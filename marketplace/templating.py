@@ -47,6 +47,13 @@ def wa_link(number: str | None, text: str = "") -> str:
         return ""
 
 
+def mailbox(email: str | None) -> str:
+    """The address to show for an account: "" for a phone-only account's placeholder."""
+    from marketplace.auth.services import has_mailbox
+
+    return str(email) if has_mailbox(email) else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["datetime"] = _format_datetime
@@ -55,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["place_label"] = regions.place_label
     app.jinja_env.filters["wa_link"] = wa_link
     app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["mailbox"] = mailbox
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.finalize = safe_text.finalize

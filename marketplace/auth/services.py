@@ -44,6 +44,28 @@ class WrongPassword(DomainError):
     pass
 
 
+class RoleChangeRefused(DomainError):
+    """An admin taking away their own admin role (the site could be left with no admin)."""
+
+
+# Accounts made from a phone number alone (a participant joining a workshop, a trainer's list
+# of names and numbers) still need a unique value in the e-mail column. Addresses under the
+# reserved ".invalid" top-level domain (RFC 2606) can never be delivered to, and the mail
+# module skips them, so no message goes out to an address nobody owns.
+NO_EMAIL_DOMAIN = "no-email.invalid"
+
+
+def placeholder_email(phone: str) -> str:
+    """A unique, undeliverable e-mail value for an account known by its phone number."""
+    digits = "".join(ch for ch in phone if ch.isascii() and ch.isdigit()) or "x"
+    return f"{digits}.{secrets.token_hex(4)}@{NO_EMAIL_DOMAIN}"
+
+
+def has_mailbox(email: str | None) -> bool:
+    """Whether mail to this address can reach a person (not a phone-only placeholder)."""
+    return bool(email) and not str(email).lower().endswith(".invalid")
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -205,6 +227,33 @@ def set_locale(user: User, locale: str) -> None:
 def grant_role(user: User, role: Role) -> None:
     user.add_role(role)
     db.session.commit()
+
+
+def change_role_by_admin(user: User, role: Role, *, grant: bool, admin: User) -> bool:
+    """Grant or remove a role from the accounts page, audited; ``False`` when nothing changed.
+
+    Raises ``RoleChangeRefused`` when an admin would remove their own admin role: the last
+    admin could otherwise lock everyone out of verification, payouts and this very page.
+    """
+    from marketplace import audit  # audit's model imports this package's models
+
+    if not grant and role == Role.ADMIN and user.id == admin.id:
+        raise RoleChangeRefused()
+    if grant == user.has_role(role):
+        return False
+    if grant:
+        user.add_role(role)
+    else:
+        for row in [r for r in user.role_rows if r.role == role.value]:
+            user.role_rows.remove(row)
+    audit.record(
+        admin.id,
+        "account.role_granted" if grant else "account.role_removed",
+        f"user:{user.id}",
+        role.value,
+    )
+    db.session.commit()
+    return True
 
 
 # --- sessions ----------------------------------------------------------------------------------

@@ -189,6 +189,9 @@ def load(
         created += was_created
         if (index + 1) % 10 == 0:
             echo(f"  {index + 1}/{len(chosen)} products")
+    from marketplace.demo import workshops
+
+    workshops.load(categories, echo)
     return {
         "categories": len(categories),
         "sellers": len(sellers),

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from marketplace.demo.loader import DEMO_ADMIN, DEMO_BUYER, demo_password
+from marketplace.demo.workshops import DEMO_TRAINER, OPEN_CODE
 from tests.e2e.conftest import CHROMIUM, require_or_skip, serve_demo
 from tests.e2e.test_enhancement import UNSENDABLE_FORMS
 
@@ -30,7 +31,7 @@ PAGES_PER_ROLE = 150
 # Where no link leads (forms and POST-only steps) or where following links is pointless.
 SKIP = re.compile(
     r"^/(static|media|api|webhooks|regions|healthz|robots\.txt)|/poster$|/receipt$|/whatsapp$|"
-    r"/search/suggest|/documents/|/account/logout"
+    r"/search/suggest|/documents/|/account/logout|\.csv$"
 )
 
 OVERFLOWING = """() => {
@@ -193,6 +194,7 @@ def test_no_page_scrolls_sideways_at_320_px(browser, reflow_server):
         (DEMO_BUYER[0], ["/account/orders", "/cart", "/"]),
         (SELLER_EMAIL, ["/seller/", "/seller/orders", "/seller/money", "/sell/review"]),
         (DEMO_ADMIN[0], ["/admin/", "/admin/sellers", "/admin/orders", "/admin/payments"]),
+        (DEMO_TRAINER[0], ["/trainer/workshops", f"/join/{OPEN_CODE}", "/join", "/join/card"]),
     ]
     for email, starts in roles:
         context = browser.new_context(**PHONE_320)
@@ -216,8 +218,16 @@ def test_no_page_scrolls_sideways_at_320_px(browser, reflow_server):
         "/admin/search-misses",
         "/sell/review",
         "/seller/orders",
+        "/trainer/workshops",
+        "/join",
     ]
     assert [key for key in must_see if key not in seen] == []
-    for pattern in (r"/admin/sellers/\d+", r"/seller/orders/\d+", r"/orders/MM-\d{4}-\d{6}"):
+    for pattern in (
+        r"/admin/sellers/\d+",
+        r"/seller/orders/\d+",
+        r"/orders/MM-\d{4}-\d{6}",
+        r"/trainer/workshops/\d+/report",
+        r"/trainer/workshops/\d+/projector",
+    ):
         assert any(re.fullmatch(pattern, key) for key in seen), (pattern, sorted(seen))
     assert overflowing == {}
