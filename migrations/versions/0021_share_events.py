@@ -1,7 +1,7 @@
 """share events: when a seller sent a link out of the share kit (the board's "first share")
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-05 09:10:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0016"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

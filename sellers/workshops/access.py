@@ -1,6 +1,6 @@
 """Who may open which workshop page: the one place trainer and participant access is decided.
 
-A non-trainer on a trainer page gets 403 (``trainer_required``; admins pass); a trainer opening another
+A non-trainer on a trainer page gets 403 (``trainer_required``); a trainer opening another
 trainer's workshop gets 404, as does a participant opening a workshop they do not belong to, so
 ids and codes of other workshops reveal nothing. Admins may open every workshop.
 """
