@@ -16,16 +16,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from catalog import services as catalog
-from catalog.models import Category, Product
+from catalog.images import draw_product_photo
+from catalog.models import Category, Product, ProductStatus
 from marketplace import phones, regions
 from marketplace.auth import services as auth_services
 from marketplace.auth.models import Role, User, utcnow
 from marketplace.extensions import db
 from marketplace.i18n import TIME_ZONES, zone_label
+from orders import fulfilment
+from orders.cart import Line, SellerGroup
+from orders.checkout import Address, place_order, shipping_options
+from orders.models import Order, PaymentMethod
 from sellers.models import Seller, SellerStatus
+from sellers.services import change_product_status
 from sellers.training.content_loader import get_module
 from sellers.training.progress import mark_completed_for_demo
-from sellers.workshops import services
+from sellers.workshops import practice, services
 from sellers.workshops.models import Workshop, WorkshopMember, WorkshopStatus
 from sellers.workshops.records import FollowUpMail, MentoringNote
 
@@ -70,6 +76,11 @@ OPEN_PARTICIPANTS = (
 )
 # Demo shops that took part in the closed workshop: today verified and selling.
 CLOSED_SELLER_EMAILS = ("nurhayati@demo.migrantmart.id", "kub.segaraputih@demo.migrantmart.id")
+# In the open workshop Lalu Wira has listed a practice product, Inaq Sumiati bought it with the
+# practice payment and he has shipped it: the board shows a whole practice sale.
+PRACTICE_SELLER = "lalu.wira@demo.migrantmart.id"
+PRACTICE_BUYER = "inaq.sumiati@demo.migrantmart.id"
+PRACTICE_TITLE = "Selendang tenun Pringgasela (latihan)"
 STALLED = Participant("inaq.misrah@demo.migrantmart.id", "Inaq Misrah", "081234560211")
 
 
@@ -172,8 +183,15 @@ def load(categories: dict[str, Category], echo: Callable[[str], None] = lambda _
         OPEN_VILLAGE,
         _local(OPEN_VILLAGE, 0, 9),
     )
-    for data in OPEN_PARTICIPANTS:
-        _participant(open_workshop, data, category)
+    people_in_room = {
+        data.email: _participant(open_workshop, data, category) for data in OPEN_PARTICIPANTS
+    }
+    _practice_sale(
+        open_workshop,
+        people_in_room[PRACTICE_SELLER],
+        people_in_room[PRACTICE_BUYER],
+        category,
+    )
 
     two_months_ago = _local(CLOSED_VILLAGE, -60, 9)
     closed = _workshop(
@@ -195,6 +213,62 @@ def load(categories: dict[str, Category], echo: Callable[[str], None] = lambda _
         _close_two_months_ago(closed, trainer, [u for u in people if u], stalled, joined)
     echo(f"demo workshop join code: {open_workshop.join_code} ({open_workshop.title})")
     return open_workshop.join_code
+
+
+def _practice_sale(workshop: Workshop, seller: User, buyer: User, category: Category) -> None:
+    """A practice product sold and shipped through the real cart, checkout and fulfilment."""
+    if db.session.scalar(select(Order.id).where(Order.practice_workshop_id == workshop.id)):
+        return
+    product = db.session.scalar(
+        select(Product).where(
+            Product.practice_workshop_id == workshop.id, Product.title == PRACTICE_TITLE
+        )
+    )
+    if product is None:
+        product = practice.create_practice_product(
+            workshop,
+            seller,
+            catalog.ProductData(
+                title=PRACTICE_TITLE,
+                category_id=category.id,
+                description="Selendang tenun ikat, dibuat untuk latihan berjualan.",
+                price=85000,
+                stock=4,
+                weight_grams=300,
+            ),
+        )
+    if not product.images:
+        catalog.add_product_images(
+            product,
+            [
+                (draw_product_photo("tenun", variant, size=640, seed=product.slug), PRACTICE_TITLE)
+                for variant in range(3)  # three photos: the board's "product with 3 photos"
+            ],
+        )
+    shop = practice.practice_shop(seller)
+    change_product_status(shop, product, ProductStatus.PRACTICE)
+    village = regions.get(workshop.village_code)
+    address = Address(
+        contact_name=buyer.name,
+        email=buyer.email,
+        phone=buyer.phone,
+        village_code=workshop.village_code,
+        street="Dusun Pringgasela Selatan",
+        rt_rw="002/001",
+        postal_code=(village.postal_code if village and village.postal_code else "83661"),
+    )
+    group = SellerGroup(shop, [Line(product, 1)])
+    order = place_order(
+        buyer=buyer,
+        quantities={product.id: 1},
+        address=address,
+        services={shop.id: shipping_options(group, workshop.village_code[:2])[0].service},
+        payment_method=PaymentMethod.PRACTICE,
+        cart=None,
+    )
+    part = order.seller_orders[0]
+    fulfilment.mark_packed(part, seller)
+    fulfilment.mark_shipped(part, seller, "JNE", "JNELATIHAN0001")
 
 
 def _close_two_months_ago(

@@ -214,3 +214,27 @@ def test_the_demo_has_a_trainer_an_open_workshop_with_a_fixed_code_and_a_closed_
     assert all(r.then is not None for r in rows)
     assert sum(r.stalled for r in rows) == 1
     assert followup.send_follow_ups() == 0  # the 7- and 30-day mails were already sent
+
+
+def test_the_demo_room_shows_a_whole_practice_sale_on_the_board(app_ctx):
+    from marketplace.demo.loader import load
+    from marketplace.demo.workshops import OPEN_CODE, PRACTICE_BUYER, PRACTICE_SELLER
+    from orders.models import Order
+    from sellers.workshops.access import workshop_by_code
+    from sellers.workshops.board import participant_steps
+
+    load(product_limit=3, photo_size=320)
+    load(product_limit=3, photo_size=320)  # the sale is made once
+    workshop = workshop_by_code(OPEN_CODE)
+    orders = list(
+        db.session.scalars(select(Order).where(Order.practice_workshop_id == workshop.id))
+    )
+    assert len(orders) == 1 and orders[0].number.startswith("LATIHAN-")
+    assert orders[0].buyer.email == PRACTICE_BUYER
+    assert orders[0].seller_orders[0].status == "shipped"
+    names = {m.user.email: m.user.name for m in workshop.members}
+    rows = {row.name: row for row in participant_steps(workshop)}
+    seller_row = rows[names[PRACTICE_SELLER]]
+    assert seller_row.practice_sale and seller_row.parcel_shipped
+    assert seller_row.product_with_photos
+    assert not rows[names[PRACTICE_BUYER]].practice_sale  # the buyer sold nothing
