@@ -27,6 +27,7 @@ from marketplace import regions
 from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
 from sellers.models import ShareChannel, ShareEvent
+from sellers.workshops.models import Workshop
 
 MESSAGE_LANGUAGES = ("id", "en")
 DEFAULT_MESSAGE_LANGUAGE = "id"  # the buyers of village products are mostly Indonesian
@@ -105,6 +106,14 @@ def place(village_code: str) -> str:
 
 
 def product_url(product) -> str:
+    """The product's public page; a practice product's page in its workshop's market, so a
+    participant practises sharing with the room's WhatsApp group (only members can open it)."""
+    if product.practice_workshop_id is not None:
+        workshop = db.session.get(Workshop, product.practice_workshop_id)
+        if workshop is not None:
+            return url_for(
+                "practice.product", code=workshop.join_code, slug=product.slug, _external=True
+            )
     return url_for("catalog.product", slug=product.slug, _external=True)
 
 
@@ -118,6 +127,9 @@ def whatsapp_link(text: str) -> str:
 
 
 def product_blockers(product) -> tuple[Blocker, ...]:
+    if product.practice_workshop_id is not None:  # its market needs no verified shop
+        live = product.status == ProductStatus.PRACTICE
+        return () if live else (Blocker.PRODUCT_NOT_PUBLISHED,)
     blockers = []
     if product.status != ProductStatus.PUBLISHED:
         blockers.append(Blocker.PRODUCT_NOT_PUBLISHED)

@@ -686,3 +686,34 @@ def test_every_mail_about_a_practice_order_says_it_is_practice(room, monkeypatch
     last_to_seller = [body for to, _s, body in sent if to == seller_user.email][-1]
     assert "LATIHAN-" in last_to_seller
     assert "tidak pernah dicairkan" in last_to_seller or "never paid out" in last_to_seller
+
+
+def test_a_practice_product_is_shared_with_the_room_and_the_board_ticks_it(client, room):
+    from urllib.parse import unquote
+
+    from sellers.workshops.board import participant_steps
+
+    workshop, seller_user, buyer, seller, product = room
+    login(client, seller_user.email)
+    kit = client.get(f"/seller/products/{product.id}/share?lang=en")
+    assert kit.status_code == 200
+    market_url = f"/join/{workshop.join_code}/market/p/{product.slug}"
+    assert market_url in kit.get_data(as_text=True)  # the room's market, not the public store
+    assert f'/p/{product.slug}"' not in kit.get_data(as_text=True).replace(market_url, "")
+    sent = client.get(f"/seller/products/{product.id}/share/whatsapp")
+    assert sent.status_code in (302, 303)
+    assert sent.headers["Location"].startswith("https://wa.me/")
+    assert market_url in unquote(sent.headers["Location"])
+    steps = {row.user_id: row for row in participant_steps(workshop)}
+    assert steps[seller_user.id].shared and not steps[buyer.id].shared
+    # The link opens for a member of the room.
+    login(client, buyer.email)
+    assert client.get(market_url).status_code == 200
+
+
+def test_a_practice_draft_has_nothing_to_share_yet(client, room):
+    workshop, seller_user, _buyer, seller, _product = room
+    draft = make_practice_product(workshop, seller, listed=False, title="Draf Latihan")
+    login(client, seller_user.email)
+    sent = client.get(f"/seller/products/{draft.id}/share/whatsapp")
+    assert sent.status_code in (302, 303) and "wa.me" not in sent.headers["Location"]
