@@ -139,6 +139,9 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
     ):
         app.register_blueprint(bp)
+    from catalog import view_counts
+
+    view_counts.init_app(app)  # counts product page views, page-cache hits included
 
 
 def register_errors(app: Flask) -> None:

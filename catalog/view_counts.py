@@ -1,0 +1,207 @@
+"""Product page views, counted per product and day without knowing anything about the visitor.
+
+A seller wants to know which products people look at and how many of those looks become
+orders. Writing a row on every page view would turn the cheapest request of the site (a
+product page out of the page cache) into a database write, so each worker counts in memory
+and writes the counts in batches: after ``VIEW_COUNT_BATCH`` views or ``VIEW_COUNT_SECONDS``
+seconds, whichever comes first, and when the worker exits. One batch is one upsert per
+product and day into ``product_view_days``.
+
+The count happens in an ``after_request`` hook, which Flask runs for every response, a page
+served from the page cache included; it reads only the endpoint, the slug in the URL, the
+response status and the ``User-Agent`` (to leave out crawlers and link previews). It never
+touches the session (that would add ``Vary: Cookie`` and could cost the page its cache) and
+keeps no address, cookie or time of day: only "this slug, this hour, one more". Hours are
+folded into the shop's own calendar day when written (Indonesia's zones are whole hours).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import re
+import threading
+import time
+from collections import Counter
+from datetime import UTC, date, datetime
+
+from flask import Flask, Response, current_app, request
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from catalog.models import Product, ProductViewDay
+from catalog.shops import Seller
+from marketplace.extensions import db
+from marketplace.i18n import TIME_ZONES, zone_label
+
+log = logging.getLogger(__name__)
+
+PRODUCT_ENDPOINT = "catalog.product"
+# Crawlers, link previews (WhatsApp, Telegram, Facebook fetch a page when a link is shared),
+# monitors, command-line clients and automated browsers: none of them is a buyer looking.
+BOT_PATTERN = re.compile(
+    r"bot|crawl|spider|slurp|archiver|preview|facebookexternalhit|whatsapp|telegram|"
+    r"curl|wget|python|httpclient|http-client|okhttp|java/|go-http|node-fetch|axios|scrapy|"
+    r"headless|lighthouse|phantomjs|monitor|uptime|pingdom|check_http|feedfetcher",
+    re.IGNORECASE,
+)
+EXTENSION_KEY = "view_counts"
+
+
+def is_bot(user_agent: str | None) -> bool:
+    """True for a missing ``User-Agent`` or one that names a robot or a tool."""
+    agent = (user_agent or "").strip()
+    return not agent or BOT_PATTERN.search(agent) is not None
+
+
+def _prefetch() -> bool:
+    """A browser fetching a link ahead of a click, which may never be seen."""
+    purpose = request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "")
+    return "prefetch" in purpose.lower()
+
+
+class ViewCounter:
+    """Counts held by one worker: ``(slug, UTC hour number) -> views``, behind one lock."""
+
+    def __init__(self, batch: int, seconds: int) -> None:
+        self.batch = batch
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, int]] = Counter()
+        self._pending = 0
+        self._last_flush = time.monotonic()
+
+    def add(self, slug: str, hour: int) -> bool:
+        """Count one view; True when the batch is full or old enough to be written now."""
+        with self._lock:
+            self._counts[(slug, hour)] += 1
+            self._pending += 1
+            due = (self.batch > 0 and self._pending >= self.batch) or (
+                self.seconds > 0 and time.monotonic() - self._last_flush >= self.seconds
+            )
+            if due:  # only one request takes the batch: the counter starts again at zero
+                self._pending = 0
+                self._last_flush = time.monotonic()
+            return due
+
+    def take(self) -> Counter[tuple[str, int]]:
+        """Everything counted so far, leaving the counter empty."""
+        with self._lock:
+            counts, self._counts = self._counts, Counter()
+            self._pending = 0
+            self._last_flush = time.monotonic()
+            return counts
+
+    def give_back(self, counts: Counter[tuple[str, int]]) -> None:
+        """Counts a failed write could not store, kept for the next batch."""
+        with self._lock:
+            self._counts.update(counts)
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+
+def counter(app: Flask | None = None) -> ViewCounter:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def _day_rows(counts: Counter[tuple[str, int]]) -> dict[tuple[int, date], int]:
+    """``(product id, shop's local day) -> views`` for the counted slugs (one query)."""
+    slugs = sorted({slug for slug, _hour in counts})
+    found = {
+        slug: (product_id, TIME_ZONES[zone_label(province)])
+        for product_id, slug, province in db.session.execute(
+            select(Product.id, Product.slug, Seller.province_code)
+            .join(Seller, Seller.id == Product.seller_id)
+            .where(Product.slug.in_(slugs))
+        )
+    }
+    rows: Counter[tuple[int, date]] = Counter()
+    for (slug, hour), views in counts.items():
+        if slug not in found:  # renamed or deleted since: nothing to count it against
+            continue
+        product_id, zone = found[slug]
+        day = datetime.fromtimestamp(hour * 3600, UTC).astimezone(zone).date()
+        rows[(product_id, day)] += views
+    return dict(rows)
+
+
+def _upsert(rows: dict[tuple[int, date], int]) -> None:
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ProductViewDay)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ProductViewDay.product_id, ProductViewDay.day],
+        set_={"views": ProductViewDay.views + statement.excluded.views},
+    )
+    db.session.execute(
+        statement,
+        [{"product_id": pid, "day": day, "views": views} for (pid, day), views in rows.items()],
+    )
+
+
+def flush(app: Flask | None = None) -> int:
+    """Write the counted views (one upsert per product and day); returns how many views.
+
+    Runs in its own application context and session, so it never mixes with the request
+    that happened to fill the batch. A failed write keeps the counts for the next batch.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    views = counter(app).take()
+    if not views:
+        return 0
+    try:
+        with app.app_context():
+            try:
+                rows = _day_rows(views)
+                if rows:
+                    _upsert(rows)
+                db.session.commit()
+            finally:
+                db.session.remove()
+    except Exception:
+        log.exception("product views not written; kept for the next batch")
+        counter(app).give_back(views)
+        return 0
+    return sum(views.values())
+
+
+def views_since(product_ids: list[int], since: date) -> dict[int, int]:
+    """Views per product from day ``since`` on (read by the sellers' dashboard)."""
+    if not product_ids:
+        return {}
+    rows = db.session.execute(
+        select(ProductViewDay.product_id, func.sum(ProductViewDay.views))
+        .where(ProductViewDay.product_id.in_(product_ids), ProductViewDay.day >= since)
+        .group_by(ProductViewDay.product_id)
+    )
+    return {product_id: int(total) for product_id, total in rows}
+
+
+def _hour_now() -> int:
+    return int(time.time() // 3600)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION_KEY] = ViewCounter(
+        app.config.get("VIEW_COUNT_BATCH", 500), app.config.get("VIEW_COUNT_SECONDS", 60)
+    )
+
+    @app.after_request
+    def _count_product_view(response: Response) -> Response:
+        if (
+            request.endpoint == PRODUCT_ENDPOINT
+            and response.status_code == 200
+            and request.method == "GET"
+            and not is_bot(request.headers.get("User-Agent"))
+            and not _prefetch()
+        ):
+            slug = (request.view_args or {}).get("slug", "")
+            if slug and counter(app).add(slug, _hour_now()):
+                flush(app)
+        return response
+
+    if not app.testing:  # a test flushes when it means to, into its own tables
+        atexit.register(flush, app)
