@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, update
 
-from catalog.models import ProductStatus
+from catalog.models import ProductStatus, ProductViewDay
 from marketplace.auth.models import Role, utcnow
 from marketplace.extensions import db
 from orders import fulfilment, notifications, settlement
@@ -336,3 +336,24 @@ def test_dashboard_without_a_shop_asks_for_one(client, app_ctx):
     login(client, owner.email, PASSWORD)
     response = client.get("/seller/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/seller/shop")
+
+
+def test_views_against_orders_per_product_over_the_last_30_days(shop):
+    today = local_today()
+    looked_at = make_product(shop, price=20000, stock=100, title="Kopi Sembalun")
+    sold = make_product(shop, price=35000, stock=100, title="Tenun Pringgasela")
+    make_product(shop, status=ProductStatus.DRAFT, title="Draft")  # not on sale, never seen
+    db.session.add_all(
+        [
+            ProductViewDay(product_id=looked_at.id, day=today, views=40),
+            ProductViewDay(product_id=looked_at.id, day=today - timedelta(days=29), views=2),
+            ProductViewDay(product_id=looked_at.id, day=today - timedelta(days=30), views=500),
+            ProductViewDay(product_id=sold.id, day=today - timedelta(days=3), views=9),
+        ]
+    )
+    db.session.commit()
+    paid(shop, [(sold, 1)], when=noon(today - timedelta(days=2)))
+    paid(shop, [(sold, 2), (looked_at, 1)], when=noon(today - timedelta(days=20)))
+    paid(shop, [(sold, 1)], when=noon(today - timedelta(days=45)))  # before the 30 days
+    funnel = [(r.title, r.views, r.orders) for r in dashboard.build(shop).funnel]
+    assert funnel == [("Kopi Sembalun", 42, 1), ("Tenun Pringgasela", 9, 2)]
