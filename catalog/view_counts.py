@@ -189,6 +189,9 @@ def init_app(app: Flask) -> None:
         app.config.get("VIEW_COUNT_BATCH", 500), app.config.get("VIEW_COUNT_SECONDS", 60)
     )
 
+    if not app.config.get("VIEW_COUNTING", True):
+        return
+
     @app.after_request
     def _count_product_view(response: Response) -> Response:
         if (

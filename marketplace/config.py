@@ -81,6 +81,7 @@ def from_environment(instance_path: Path) -> dict:
         "CACHE_THRESHOLD": 2000,
         # Product page views are counted in each worker's memory and written in batches:
         # after this many views or this many seconds, whichever comes first (and at exit).
+        "VIEW_COUNTING": _bool(env.get("VIEW_COUNTING"), True),
         "VIEW_COUNT_BATCH": int(env.get("VIEW_COUNT_BATCH", "500")),
         "VIEW_COUNT_SECONDS": int(env.get("VIEW_COUNT_SECONDS", "60")),
         # --- orders and payments -------------------------------------------------------

@@ -1,0 +1,253 @@
+"""Dashboard benchmark: a shop with 5,000 orders over 12 months, and what counting views costs.
+
+    .venv/bin/python bench/dashboard.py [--orders 5000] [--repeat 20] [--duration 10]
+        [--connections 16] [--workers 2] [--rounds 2] [--database-url postgresql+psycopg://…]
+
+Builds a throw-away marketplace (SQLite by default; with ``--database-url`` a scratch database
+``bench_dashboard_<pid>`` beside the given PostgreSQL one, dropped at the end): the demo store,
+whose first shop gets about ``--orders`` paid orders spread over the last twelve months through
+the demo sales generator (refunds, deliveries, reviews and payouts included). Then it prints:
+
+- the seller's dashboard (``GET /seller/``) render time and its number of SQL queries;
+- a 12-month sales statement: issuing it (figures computed from the ledger), its page, its PDF;
+- requests/s of a public product page under gunicorn + wrk (phone User-Agent, so views are
+  counted) with view counting on and off, page cache on (as anonymous buyers get it) and off,
+  alternating ``--rounds`` times, and the cost of counting in percent.
+
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storefront import free_port, run_wrk, serve, throwaway_instance, wait_up
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PHONE_AGENT = (
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Mobile Safari/537.36"
+)
+
+
+def scratch_postgres(url: str) -> tuple[str, Callable[[], None]]:
+    """A new database beside ``url``'s, and how to drop it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from marketplace.config import normalise_database_url
+
+    base = make_url(normalise_database_url(url))
+    name = f"bench_dashboard_{os.getpid()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    scratch = base.set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return scratch, drop
+
+
+def build_store(orders: int) -> tuple[str, str]:
+    """Schema, demo store and the busy shop's year of orders; returns its e-mail and a
+    product slug."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from catalog.models import Product
+    from marketplace import create_app
+    from marketplace.demo import sales
+    from marketplace.demo.data import SELLERS
+    from marketplace.demo.loader import load
+    from marketplace.extensions import db
+    from orders.models import SellerOrder
+    from sellers.models import Seller
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        # The demo generator grows a shop from half its rate a year ago to its full rate now.
+        sales.BUSY_SHOP_ORDERS = round(orders / (sales.MONTHS * 0.75))
+        start = time.perf_counter()
+        load(photo_size=320)
+        shop = db.session.scalar(select(Seller).where(Seller.slug == SELLERS[0].slug))
+        count = db.session.scalar(
+            select(func.count(SellerOrder.id)).where(SellerOrder.seller_id == shop.id)
+        )
+        print(
+            f"store built in {time.perf_counter() - start:.0f} s: "
+            f"{count} orders for {shop.shop_name}"
+        )
+        slug = db.session.scalar(
+            select(Product.slug).where(Product.seller_id == shop.id).order_by(Product.id)
+        )
+        email = shop.owner.email
+        db.session.remove()
+        db.engine.dispose()
+    return email, slug
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    """Median and best milliseconds of ``repeat`` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), min(times)
+
+
+def render_times(email: str, repeat: int) -> None:
+    import re
+
+    from sqlalchemy import event
+
+    from marketplace import create_app
+    from marketplace.demo.loader import demo_password
+    from marketplace.extensions import db
+
+    app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    response = client.post("/account/login", data={"email": email, "password": demo_password()})
+    assert response.status_code == 302, response.status_code
+
+    def get(url: str):
+        def call():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        return call
+
+    queries = 0
+
+    def count(*_args, **_kwargs):
+        nonlocal queries
+        queries += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    get("/seller/?lang=en")()
+    event.remove(engine, "before_cursor_execute", count)
+    dashboard = timed(get("/seller/?lang=en"), repeat)
+
+    today = datetime.now(UTC)
+    last = today.strftime("%Y-%m")
+    index = today.year * 12 + today.month - 1 - 11
+    first = f"{index // 12}-{index % 12 + 1:02d}"
+    issued: list[str] = []
+
+    def issue():
+        response = client.post("/seller/statements", data={"month_from": first, "month_to": last})
+        assert response.status_code == 302, response.status_code
+        issued.append(response.headers["Location"])
+
+    issuing = timed(issue, max(3, repeat // 4))
+    page_url = issued[-1]
+    statement_id = re.search(r"/(\d+)$", page_url).group(1)
+    page = timed(get(page_url), repeat)
+    pdf = timed(get(f"/seller/statements/{statement_id}.pdf"), max(3, repeat // 4))
+
+    print(f"\n{'in-process, one request at a time':44} {'median ms':>10} {'best ms':>9}")
+    print(
+        f"{f'dashboard GET /seller/ ({queries} queries)':44} "
+        f"{dashboard[0]:10.1f} {dashboard[1]:9.1f}"
+    )
+    print(f"{'statement, 12 months: issue (POST)':44} {issuing[0]:10.1f} {issuing[1]:9.1f}")
+    print(f"{'statement page':44} {page[0]:10.1f} {page[1]:9.1f}")
+    print(f"{'statement PDF':44} {pdf[0]:10.1f} {pdf[1]:9.1f}")
+
+
+def counting_cost(env: dict, slug: str, args) -> None:
+    headers = ["-H", f"User-Agent: {PHONE_AGENT}"]
+    setups = {
+        ("cache on", "counting on"): {},
+        ("cache on", "counting off"): {"VIEW_COUNTING": "false"},
+        ("cache off", "counting on"): {"PAGE_CACHE_SECONDS": "0"},
+        ("cache off", "counting off"): {"PAGE_CACHE_SECONDS": "0", "VIEW_COUNTING": "false"},
+    }
+    ports = {key: free_port() for key in setups}
+    servers = [
+        serve("marketplace:create_app()", ports[key], {**env, **extra}, args.workers)
+        for key, extra in setups.items()
+    ]
+    results: dict[tuple[str, str], list[float]] = {key: [] for key in setups}
+    try:
+        for key in setups:
+            wait_up(f"http://127.0.0.1:{ports[key]}/healthz")
+        for _round in range(args.rounds):  # alternate, so a busy moment hits both sides
+            for key in setups:
+                url = f"http://127.0.0.1:{ports[key]}/p/{slug}"
+                run_wrk(url, 2, args.connections, extra=headers)  # warm-up
+                run = run_wrk(url, args.duration, args.connections, extra=headers)
+                results[key].append(run["rps"])
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=15)
+    print(
+        f"\nwrk on /p/{slug}: {args.connections} connections, {args.duration} s, "
+        f"{args.workers} workers, {args.rounds} alternating rounds (phone User-Agent)"
+    )
+    print(f"{'page cache':12} {'counting off req/s':>19} {'counting on req/s':>18} {'cost':>7}")
+    for cache in ("cache on", "cache off"):
+        off = statistics.mean(results[(cache, "counting off")])
+        on = statistics.mean(results[(cache, "counting on")])
+        print(f"{cache:12} {off:19.0f} {on:18.0f} {(off - on) / off * 100:6.1f}%")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+
+    instance, env = throwaway_instance("mm-bench-dashboard-")
+    drop = None
+    if args.database_url:
+        env["DATABASE_URL"], drop = scratch_postgres(args.database_url)
+    os.environ.update({k: env[k] for k in ("INSTANCE_PATH", "DATABASE_URL", "MEDIA_ROOT")})
+    os.environ["RATELIMIT_ENABLED"] = "false"
+    try:
+        email, slug = build_store(args.orders)
+        render_times(email, args.repeat)
+        counting_cost(env, slug, args)
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+        if drop is not None:
+            drop()
+
+
+if __name__ == "__main__":
+    main()
