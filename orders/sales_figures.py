@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from catalog.models import Product, ProductStatus
 from marketplace.extensions import db
-from orders.models import LedgerEntry, LedgerKind, Order, OrderItem, SellerOrder
+from orders.models import LedgerEntry, LedgerKind, Order, OrderItem, Review, SellerOrder
 from orders.states import FulfilmentStatus
 
 LOW_STOCK = 3  # a product with this many or fewer left should be restocked soon
@@ -63,15 +63,22 @@ class ToDo:
     to_ship: int
     awaiting_buyer: int
     low_stock: int
+    unanswered_reviews: int
 
     @property
     def total(self) -> int:
-        return self.to_pack + self.to_ship + self.awaiting_buyer + self.low_stock
+        return (
+            self.to_pack
+            + self.to_ship
+            + self.awaiting_buyer
+            + self.low_stock
+            + self.unanswered_reviews
+        )
 
 
 def todo(seller_id: int) -> ToDo:
     """Parts to pack (new, on hold), to ship (packed), shipped and not yet received; products
-    on sale that are nearly sold out."""
+    on sale that are nearly sold out; reviews the shop has not answered."""
     counts = dict(
         db.session.execute(
             select(SellerOrder.status, func.count(SellerOrder.id))
@@ -88,12 +95,20 @@ def todo(seller_id: int) -> ToDo:
             Product.stock <= LOW_STOCK,
         )
     )
+    unanswered = db.session.scalar(
+        select(func.count(Review.id)).where(
+            Review.seller_id == seller_id,
+            Review.practice_workshop_id.is_(None),
+            Review.reply == "",
+        )
+    )
     return ToDo(
         to_pack=counts.get(FulfilmentStatus.NEW.value, 0)
         + counts.get(FulfilmentStatus.ON_HOLD.value, 0),
         to_ship=counts.get(FulfilmentStatus.PACKED.value, 0),
         awaiting_buyer=counts.get(FulfilmentStatus.SHIPPED.value, 0),
         low_stock=int(low or 0),
+        unanswered_reviews=int(unanswered or 0),
     )
 
 

@@ -102,6 +102,13 @@ REVIEW_TEXTS = [
     (3, "Lumayan, tapi kemasannya sedikit penyok."),
 ]
 
+SHOP_REPLIES = [
+    "Terima kasih sudah berbelanja, semoga berkah!",
+    "Terima kasih, Kak. Ditunggu pesanan berikutnya.",
+    "Alhamdulillah, senang produk kami disukai. Terima kasih!",
+    "Mohon maaf atas kekurangannya, akan kami perbaiki. Terima kasih masukannya.",
+]
+
 
 @dataclass
 class _Plan:
@@ -310,6 +317,8 @@ def _reviews(rng: random.Random, shop: Seller, delivered, now: datetime) -> dict
                 continue
             rating, text = rng.choice(REVIEW_TEXTS)
             created = min(when + timedelta(hours=rng.randrange(2, 72)), now)
+            # Most older reviews have the shop's answer; the newest wait on the dashboard.
+            answered = created < now - timedelta(days=10) and rng.random() < 0.8
             db.session.add(
                 Review(
                     order_item=item,
@@ -319,6 +328,10 @@ def _reviews(rng: random.Random, shop: Seller, delivered, now: datetime) -> dict
                     rating=rating,
                     text=text,
                     created_at=created,
+                    reply=rng.choice(SHOP_REPLIES) if answered else "",
+                    replied_at=created + timedelta(hours=rng.randrange(1, 48))
+                    if answered
+                    else None,
                 )
             )
             row = totals.setdefault(item.product_id, [0, 0])

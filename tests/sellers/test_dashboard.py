@@ -204,6 +204,7 @@ def test_to_do_counts_each_step_and_low_stock(shop):
     make_product(make_seller(), stock=1)  # another shop's
     todo = dashboard.build(shop).todo
     assert (todo.to_pack, todo.to_ship, todo.awaiting_buyer, todo.low_stock) == (1, 1, 1, 2)
+    assert todo.unanswered_reviews == 0
     fulfilment.mark_packed(parts[3], shop.owner)
     todo = dashboard.build(shop).todo
     assert (todo.to_pack, todo.to_ship) == (0, 2)

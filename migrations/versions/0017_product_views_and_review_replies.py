@@ -1,4 +1,4 @@
-"""product page views per product and day (no visitor data), for the sellers' dashboard
+"""product page views per product and day (no visitor data), and shops' replies to reviews
 
 Revision ID: 0017
 Revises: 0016
@@ -28,7 +28,13 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("product_id", "day", name=op.f("pk_product_view_days")),
     )
+    with op.batch_alter_table("reviews", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reply", sa.Text(), server_default="", nullable=False))
+        batch_op.add_column(sa.Column("replied_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("reviews", schema=None) as batch_op:
+        batch_op.drop_column("replied_at")
+        batch_op.drop_column("reply")
     op.drop_table("product_view_days")
