@@ -32,11 +32,11 @@ BOTS = [
 
 @pytest.fixture()
 def views(app_ctx, monkeypatch):
-    """An empty counter that writes only when told to (no batch size, no timer)."""
+    """An empty counter that writes only when told to (no batch size, no timer: the test
+    configuration)."""
     counter = view_counts.counter(app_ctx)
+    assert counter.batch == counter.seconds == 0
     counter.take()
-    monkeypatch.setattr(counter, "batch", 0)
-    monkeypatch.setattr(counter, "seconds", 0)
     yield counter
     counter.take()
 
@@ -89,14 +89,24 @@ def test_bots_prefetches_and_missing_pages_are_not_counted(client, views):
     assert view_counts.is_bot(None) and not view_counts.is_bot(PHONE)
 
 
-def test_a_full_batch_is_written_by_the_request_that_fills_it(client, views, monkeypatch):
+def test_a_full_batch_is_written_by_the_writer_thread(client, views, monkeypatch):
     product = make_product()
     monkeypatch.setattr(views, "batch", 3)
+    views.written.clear()
     open_page(client, product.slug)
     open_page(client, product.slug)
-    assert stored() == {}
-    open_page(client, product.slug)
+    assert not views.written.wait(0.2) and stored() == {}
+    open_page(client, product.slug)  # fills the batch: the writer is woken, the request is not held
+    assert views.written.wait(10)
     assert stored() == {product.id: 3} and views.pending() == 0
+
+
+def test_a_quiet_product_is_written_after_the_time_limit(client, views):
+    product = make_product()
+    timed = view_counts.ViewCounter(client.application, batch=0, seconds=0.1)
+    timed.add(product.slug, int(datetime.now(UTC).timestamp() // 3600))
+    assert timed.written.wait(10)
+    assert stored() == {product.id: 1} and timed.pending() == 0
 
 
 def test_counting_leaves_the_page_cache_alone(client, cached, views):
@@ -119,6 +129,8 @@ def test_counting_leaves_the_page_cache_alone(client, cached, views):
     assert views.pending() == 2  # both phone visits counted, the cache hit included
     view_counts.flush(client.application)
     assert stored() == {product.id: 2}
+    # Writing the counts is no catalogue change: the page is still served from the cache.
+    assert open_page(client, product.slug).get_data() == first.get_data()
 
 
 def test_counting_is_safe_across_threads(app_ctx, views):
@@ -145,6 +157,5 @@ def test_a_failed_write_keeps_the_counts(client, views, monkeypatch):
     assert view_counts.flush(client.application) == 0
     assert views.pending() == 1
     monkeypatch.undo()
-    views.batch = views.seconds = 0
     assert view_counts.flush(client.application) == 1
     assert stored() == {product.id: 1}
