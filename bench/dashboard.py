@@ -10,9 +10,11 @@ the demo sales generator (refunds, deliveries, reviews and payouts included). Th
 
 - the seller's dashboard (``GET /seller/``) render time and its number of SQL queries;
 - a 12-month sales statement: issuing it (figures computed from the ledger), its page, its PDF;
+- what the counting hook costs a request: alone (µs per call), and through the test client;
 - requests/s of a public product page under gunicorn + wrk (phone User-Agent, so views are
-  counted) with view counting on and off, page cache on (as anonymous buyers get it) and off,
-  alternating ``--rounds`` times, and the cost of counting in percent.
+  counted) with view counting off and on, page cache on (as anonymous buyers get it) and off,
+  in turns for ``--rounds`` rounds, and the counting server with a crawler's User-Agent (the
+  same processes, nothing counted); the cost of counting in percent.
 
 Prints figures; asserts nothing.
 """
@@ -220,29 +222,60 @@ def hook_cost(slug: str, rounds: int = 10, batch: int = 400) -> None:
     )
 
 
+CRAWLER_AGENT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def hook_alone(slug: str, calls: int = 100_000) -> None:
+    """The counting hook by itself, called on a product page's request: µs per call."""
+    from flask import Response
+
+    from marketplace import create_app
+
+    app = create_app({"VIEW_COUNT_BATCH": 0, "VIEW_COUNT_SECONDS": 0})
+    hook = next(f for f in app.after_request_funcs[None] if f.__name__ == "_count_product_view")
+    response = Response("page")
+    for agent in (PHONE_AGENT, CRAWLER_AGENT):
+        with app.test_request_context(f"/p/{slug}", headers={"User-Agent": agent}):
+            start = time.perf_counter()
+            for _ in range(calls):
+                hook(response)
+            took = (time.perf_counter() - start) / calls * 1e6
+        kind = "counted" if agent == PHONE_AGENT else "crawler, not counted"
+        print(f"counting hook alone ({kind}): {took:.2f} µs per request")
+    app.extensions["view_counts"].take()
+
+
 def counting_cost(env: dict, slug: str, args) -> None:
-    headers = ["-H", f"User-Agent: {PHONE_AGENT}"]
-    setups = {
-        ("cache on", "counting on"): {},
-        ("cache on", "counting off"): {"VIEW_COUNTING": "false"},
-        ("cache off", "counting on"): {"PAGE_CACHE_SECONDS": "0"},
-        ("cache off", "counting off"): {"PAGE_CACHE_SECONDS": "0", "VIEW_COUNTING": "false"},
-    }
-    ports = {key: free_port() for key in setups}
+    """Two servers per page-cache setting, counting off and on, loaded in turns (ABBA), and the
+    counting server also with a crawler's User-Agent (same process, nothing counted)."""
+    phone = ["-H", f"User-Agent: {PHONE_AGENT}"]
+    crawler = ["-H", f"User-Agent: {CRAWLER_AGENT}"]
+    caches = {"cache on": {}, "cache off": {"PAGE_CACHE_SECONDS": "0"}}
+    ports = {(c, on): free_port() for c in caches for on in (False, True)}
     servers = [
-        serve("marketplace:create_app()", ports[key], {**env, **extra}, args.workers)
-        for key, extra in setups.items()
+        serve(
+            "marketplace:create_app()",
+            ports[(c, on)],
+            {**env, **caches[c], "VIEW_COUNTING": "true" if on else "false"},
+            args.workers,
+        )
+        for c in caches
+        for on in (False, True)
     ]
-    results: dict[tuple[str, str], list[float]] = {key: [] for key in setups}
+    runs: dict[tuple[str, str], list[float]] = {}
     try:
-        for key in setups:
-            wait_up(f"http://127.0.0.1:{ports[key]}/healthz")
-        for _round in range(args.rounds):  # alternate, so a busy moment hits both sides
-            for key in setups:
-                url = f"http://127.0.0.1:{ports[key]}/p/{slug}"
-                run_wrk(url, 2, args.connections, extra=headers)  # warm-up
-                run = run_wrk(url, args.duration, args.connections, extra=headers)
-                results[key].append(run["rps"])
+        for port in ports.values():
+            wait_up(f"http://127.0.0.1:{port}/healthz")
+        for number in range(args.rounds):
+            for cache in caches:
+                plan = [("off", False, phone), ("on", True, phone), ("on, crawler", True, crawler)]
+                if number % 2:
+                    plan.reverse()  # ABBA: neither side always goes first
+                for name, on, headers in plan:
+                    url = f"http://127.0.0.1:{ports[(cache, on)]}/p/{slug}"
+                    run_wrk(url, 2, args.connections, extra=headers)  # warm-up
+                    run = run_wrk(url, args.duration, args.connections, extra=headers)
+                    runs.setdefault((cache, name), []).append(run["rps"])
     finally:
         for server in servers:
             server.terminate()
@@ -250,22 +283,26 @@ def counting_cost(env: dict, slug: str, args) -> None:
             server.wait(timeout=15)
     print(
         f"\nwrk on /p/{slug}: {args.connections} connections, {args.duration} s, "
-        f"{args.workers} workers, {args.rounds} alternating rounds (phone User-Agent)"
+        f"{args.workers} workers, {args.rounds} rounds in turns (phone User-Agent unless said)"
     )
     print(
-        f"{'page cache':12} {'counting off req/s':>19} {'counting on req/s':>18} {'cost':>7}"
-        "  rounds (off/on)"
+        f"{'page cache':10} {'off req/s':>10} {'on req/s':>9} {'cost':>6} "
+        f"{'on, crawler':>12} {'cost':>6}  rounds off/on/crawler"
     )
-    for cache in ("cache on", "cache off"):
-        off = statistics.mean(results[(cache, "counting off")])
-        on = statistics.mean(results[(cache, "counting on")])
+    for cache in caches:
+        off, on, same = (
+            statistics.mean(runs[(cache, name)]) for name in ("off", "on", "on, crawler")
+        )
         rounds = ", ".join(
-            f"{a:.0f}/{b:.0f}"
-            for a, b in zip(
-                results[(cache, "counting off")], results[(cache, "counting on")], strict=True
+            "/".join(f"{v:.0f}" for v in values)
+            for values in zip(
+                runs[(cache, "off")], runs[(cache, "on")], runs[(cache, "on, crawler")], strict=True
             )
         )
-        print(f"{cache:12} {off:19.0f} {on:18.0f} {(off - on) / off * 100:6.1f}%  {rounds}")
+        print(
+            f"{cache:10} {off:10.0f} {on:9.0f} {(off - on) / off * 100:5.1f}% "
+            f"{same:12.0f} {(same - on) / same * 100:5.1f}%  {rounds}"
+        )
 
 
 def main() -> None:
@@ -290,6 +327,7 @@ def main() -> None:
     try:
         email, slug = build_store(args.orders)
         render_times(email, args.repeat)
+        hook_alone(slug)
         hook_cost(slug)
         counting_cost(env, slug, args)
     finally:
