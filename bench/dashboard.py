@@ -232,7 +232,11 @@ def hook_alone(slug: str, calls: int = 100_000) -> None:
     from marketplace import create_app
 
     app = create_app({"VIEW_COUNT_BATCH": 0, "VIEW_COUNT_SECONDS": 0})
-    hook = next(f for f in app.after_request_funcs[None] if f.__name__ == "_count_product_view")
+    hook = next(
+        f
+        for f in app.after_request_funcs[None]
+        if getattr(f, "__name__", "") == "_count_product_view"
+    )
     response = Response("page")
     for agent in (PHONE_AGENT, CRAWLER_AGENT):
         with app.test_request_context(f"/p/{slug}", headers={"User-Agent": agent}):

@@ -84,9 +84,9 @@ def is_bot(user_agent: str | None) -> bool:
     return not agent or any(word in agent for word in BOT_WORDS)
 
 
-def _prefetch() -> bool:
+def _prefetch(environ: dict) -> bool:
     """A browser fetching a link ahead of a click, which may never be seen."""
-    purpose = request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "")
+    purpose = environ.get("HTTP_SEC_PURPOSE") or environ.get("HTTP_PURPOSE") or ""
     return "prefetch" in purpose.lower()
 
 
@@ -108,16 +108,24 @@ class ViewCounter:
         self._pending = 0
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
-        self._writer_pid = 0
         self.written = threading.Event()  # set after each batch the writer wrote
+        # A forked worker has no writer thread (threads do not survive a fork) nor the
+        # parent's counts: it starts its own with its first view.
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._counts = Counter()
+        self._pending = 0
+        self._wake = threading.Event()
+        self._writer = None
 
     def add(self, slug: str, hour: int) -> None:
         """Count one view; wake the writer when a full batch is waiting."""
         with self._lock:
             self._counts[(slug, hour)] += 1
             self._pending += 1
-            automatic = self.batch > 0 or self.seconds > 0
-            if automatic and (self._writer is None or self._writer_pid != os.getpid()):
+            if self._writer is None and (self.batch > 0 or self.seconds > 0):
                 self._start_writer()
             full = self.batch > 0 and self._pending >= self.batch
             if full:
@@ -126,7 +134,6 @@ class ViewCounter:
             self._wake.set()
 
     def _start_writer(self) -> None:
-        self._writer_pid = os.getpid()
         self._writer = threading.Thread(target=self._write_forever, name="view-counts", daemon=True)
         self._writer.start()
 
@@ -244,18 +251,22 @@ def init_app(app: Flask) -> None:
     if not app.config.get("VIEW_COUNTING", True):
         return
 
+    views = counter(app)
+
     @app.after_request
     def _count_product_view(response: Response) -> Response:
+        # The WSGI environ is read directly: Flask's header objects cost microseconds a call.
+        environ = request.environ
         if (
             request.endpoint == PRODUCT_ENDPOINT
             and response.status_code == 200
-            and request.method == "GET"
-            and not is_bot(request.headers.get("User-Agent"))
-            and not _prefetch()
+            and environ["REQUEST_METHOD"] == "GET"
+            and not is_bot(environ.get("HTTP_USER_AGENT"))
+            and not _prefetch(environ)
         ):
             slug = (request.view_args or {}).get("slug", "")
             if slug:
-                counter(app).add(slug, _hour_now())
+                views.add(slug, _hour_now())
         return response
 
     if not app.testing:  # a test flushes when it means to, into its own tables
