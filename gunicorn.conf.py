@@ -23,3 +23,13 @@ def post_worker_init(worker) -> None:
         worker.log.exception("search index not loaded ahead of requests")
         return
     worker.log.info("search index loaded in %.2f s", time.perf_counter() - start)
+
+
+def worker_exit(server, worker) -> None:
+    """Write the product views this worker counted but had not written yet."""
+    app = worker.wsgi
+    if "view_counts" not in getattr(app, "extensions", {}):
+        return
+    from catalog import view_counts
+
+    view_counts.flush(app)

@@ -67,9 +67,23 @@ def parse_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, duration: int, connections: int, threads: int = 2) -> dict:
+def run_wrk(
+    url: str, duration: int, connections: int, threads: int = 2, extra: list[str] | None = None
+) -> dict:
+    """``extra``: more wrk arguments, e.g. ``["-H", "User-Agent: …"]``."""
     out = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency", url],
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--latency",
+            *(extra or []),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,

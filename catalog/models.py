@@ -6,9 +6,9 @@ Prices are integer rupiah (DESIGN §4.7); conversion happens only at the display
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.ratings import NO_RATING, Rating
@@ -146,3 +146,19 @@ class ProductImage(db.Model):
     @property
     def variant_widths(self) -> list[int]:
         return [int(w) for w in self.widths.split(",") if w]
+
+
+class ProductViewDay(db.Model):
+    """How many times a product page was opened on one day (in its shop's time zone).
+
+    Nothing about the visitor is kept: no address, no cookie, not even the time of day; the
+    counts come in batches from ``catalog.view_counts``, one upsert per product and day.
+    """
+
+    __tablename__ = "product_view_days"
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(default=0)

@@ -146,6 +146,9 @@ def register_blueprints(app: Flask) -> None:
         practice_bp,
     ):
         app.register_blueprint(bp)
+    from catalog import view_counts
+
+    view_counts.init_app(app)  # counts product page views, page-cache hits included
 
 
 def register_errors(app: Flask) -> None:

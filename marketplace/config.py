@@ -82,6 +82,11 @@ def from_environment(instance_path: Path) -> dict:
         "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
         "CACHE_KEY_PREFIX": "mm:",
         "CACHE_THRESHOLD": 2000,
+        # Product page views are counted in each worker's memory and written in batches:
+        # after this many views or this many seconds, whichever comes first (and at exit).
+        "VIEW_COUNTING": _bool(env.get("VIEW_COUNTING"), True),
+        "VIEW_COUNT_BATCH": int(env.get("VIEW_COUNT_BATCH", "500")),
+        "VIEW_COUNT_SECONDS": int(env.get("VIEW_COUNT_SECONDS", "60")),
         # --- orders and payments -------------------------------------------------------
         # Platform commission on the goods (not shipping), in basis points: 500 = 5 %.
         "COMMISSION_BASIS_POINTS": int(env.get("COMMISSION_BASIS_POINTS", "500")),

@@ -353,5 +353,9 @@ class Review(db.Model):
         ForeignKey("workshops.id"), index=True, default=None
     )
 
+    # The shop's public answer ("" until it answers); the dashboard counts reviews without one.
+    reply: Mapped[str] = mapped_column(Text, default="", server_default="")
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
     order_item: Mapped[OrderItem] = relationship(back_populates="review")
     buyer: Mapped[User | None] = relationship()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from catalog.models import Product
 from catalog.ratings import NO_RATING, Rating
 from marketplace import page_cache
-from marketplace.auth.models import User
+from marketplace.auth.models import User, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from orders.models import Order, OrderItem, Review, SellerOrder
@@ -28,13 +28,15 @@ from orders.states import FulfilmentStatus
 MIN_RATING = 1
 MAX_RATING = 5
 MAX_TEXT = 2000
+MAX_REPLY = 1000
 
 
 class ReviewError(DomainError):
     """Why a review was refused; ``code`` is one of:
 
     ``not_found`` (no such item, or it belongs to someone else's order: the two look the same so
-    item ids cannot be probed), ``not_delivered``, ``already_reviewed``, ``rating``, ``too_long``.
+    item ids cannot be probed), ``not_delivered``, ``already_reviewed``, ``rating``, ``too_long``;
+    for a shop's reply ``not_found`` (another shop's review), ``empty``, ``too_long``.
     """
 
     def __init__(self, code: str) -> None:
@@ -51,6 +53,7 @@ class ShownReview:
     first_name: str
     created_at: datetime
     item_title: str
+    reply: str = ""
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -247,6 +250,7 @@ def _shown(where, limit: int) -> list[ShownReview]:
             Review.created_at,
             func.coalesce(User.name, Order.contact_name),
             OrderItem.title,
+            Review.reply,
         )
         .outerjoin(User, Review.buyer_id == User.id)
         .join(OrderItem, Review.order_item_id == OrderItem.id)
@@ -257,8 +261,8 @@ def _shown(where, limit: int) -> list[ShownReview]:
         .limit(max(0, limit))
     )
     return [
-        ShownReview(rating, text, _first_name(name), created_at, title)
-        for rating, text, created_at, name, title in rows
+        ShownReview(rating, text, _first_name(name), created_at, title, answer)
+        for rating, text, created_at, name, title, answer in rows
     ]
 
 
@@ -269,3 +273,49 @@ def recent_reviews(product_id: int, limit: int = 5) -> list[ShownReview]:
 def recent_shop_reviews(seller_id: int, limit: int = 5) -> list[ShownReview]:
     """Newest first across the shop; ``item_title`` says which product each one is about."""
     return _shown(Review.seller_id == seller_id, limit)
+
+
+# --- the shop's replies --------------------------------------------------------------------
+
+
+def shop_reviews(seller_id: int, limit: int = 100) -> list[Review]:
+    """The shop's real reviews, those still waiting for an answer first, newest first."""
+    return list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.seller_id == seller_id, Review.practice_workshop_id.is_(None))
+            .order_by((Review.reply == "").desc(), Review.created_at.desc(), Review.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def own_review(seller_id: int | None, review_id: int) -> Review | None:
+    """The shop's own review, or None: another shop's id reads as not found."""
+    review = db.session.get(Review, review_id) if seller_id is not None else None
+    if review is None or review.seller_id != seller_id:
+        return None
+    return review
+
+
+def reply(review: Review, text: str | None) -> Review:
+    """Publish (or correct) the shop's answer under a review; one commit, then fresh pages.
+
+    Buyers read a shop's answers before they buy, and an answered complaint builds trust
+    (the training's "layanan-ulasan" module teaches it), so the answer shows on the product
+    page under the review.
+    """
+    cleaned = (text or "").replace("\r\n", "\n").strip()
+    if not cleaned:
+        raise ReviewError("empty")
+    if len(cleaned) > MAX_REPLY:
+        raise ReviewError("too_long")
+    try:
+        review.reply = cleaned
+        review.replied_at = utcnow()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    page_cache.bump()  # product and shop pages show the answer; reviews are not tracked there
+    return review

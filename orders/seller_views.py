@@ -7,7 +7,7 @@ treats another seller's part as not found (404), and every change is one call to
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +20,7 @@ from marketplace import regions
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
 from marketplace.forms import EmptyForm
-from orders import fulfilment, ledger, payouts
+from orders import fulfilment, ledger, payouts, reviews
 from orders.labels import COURIERS, FULFILMENT_STATUS, LEDGER_KIND, courier_for_service
 from orders.payments import PaymentError
 from orders.states import FulfilmentStatus
@@ -55,6 +55,16 @@ class ShipForm(FlaskForm):
                     "A tracking number has 6 to 40 letters, digits or dashes, without spaces."
                 ),
             ),
+        ],
+    )
+
+
+class ReplyForm(FlaskForm):
+    reply = TextAreaField(
+        _l("Your answer (buyers see it under the review)"),
+        validators=[
+            DataRequired(message=_l("Write your answer first.")),
+            Length(max=reviews.MAX_REPLY),
         ],
     )
 
@@ -239,3 +249,56 @@ def money():
         has_bank_account=payouts.has_bank_account(seller),
         kinds=LEDGER_KIND,
     )
+
+
+REPLY_PROBLEMS = {
+    "empty": lambda: _("Write your answer first."),
+    "too_long": lambda: _("An answer can be at most %(n)s characters.", n=reviews.MAX_REPLY),
+}
+
+
+def _reply_form(review_id: int, **kwargs) -> ReplyForm:
+    """One form per review, its fields prefixed with the review, so ids stay unique."""
+    return ReplyForm(prefix=f"review-{review_id}", **kwargs)
+
+
+def _render_reviews(seller, *, failed: ReplyForm | None = None, failed_id=None, status=200):
+    shown = reviews.shop_reviews(seller.id)
+    forms = {r.id: _reply_form(r.id, formdata=None) for r in shown if not r.reply}
+    if failed is not None:
+        forms[failed_id] = failed
+    return (
+        render_template("seller/reviews.html", seller=seller, reviews=shown, forms=forms),
+        status,
+    )
+
+
+@bp.get("/reviews")
+@role_required(Role.SELLER)
+def shop_reviews():
+    seller = catalog_services.seller_for(current_user)
+    if seller is None:
+        flash(_("First tell buyers about your shop."), "info")
+        return redirect(url_for("sellers.shop_profile"))
+    return _render_reviews(seller)
+
+
+@bp.post("/reviews/<int:review_id>/reply")
+@role_required(Role.SELLER)
+def reply(review_id: int):
+    seller = catalog_services.seller_for(current_user)
+    review = reviews.own_review(seller.id if seller else None, review_id)
+    if review is None:
+        abort(404)
+    form = _reply_form(review.id)
+    if form.validate_on_submit():
+        try:
+            reviews.reply(review, form.reply.data)
+        except reviews.ReviewError as exc:
+            form.reply.errors = [*form.reply.errors, REPLY_PROBLEMS[exc.code]()]
+        else:
+            flash(_("Your answer is published under the review."), "success")
+            return redirect(url_for(".shop_reviews") + f"#review-{review.id}", 303)
+    elif _csrf_failed(form):
+        flash(_("The form expired. Please try again."), "error")
+    return _render_reviews(seller, failed=form, failed_id=review.id, status=400)

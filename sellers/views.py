@@ -17,8 +17,10 @@ from catalog.models import ProductStatus
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import role_required
 from marketplace.forms import EmptyForm
-from sellers import onboarding, services
+from sellers import dashboard as dashboard_service
+from sellers import dashboard_charts, onboarding, services
 from sellers.forms import PhotoForm, ProductForm, ShopForm
+from sellers.training.content_loader import get_module
 from sellers.training.progress import missing_required
 from sellers.workshops.practice import PracticeError
 
@@ -61,7 +63,16 @@ def dashboard():
     seller = services.seller_for(current_user)
     if seller is None:
         return redirect(url_for("sellers.shop_profile"))
-    return redirect(url_for("sellers.products"))
+    board = dashboard_service.build(seller)
+    return render_template(
+        "seller/dashboard.html",
+        seller=seller,
+        board=board,
+        week_bars=dashboard_charts.week_bars(board.weeks),
+        month_bars=dashboard_charts.month_bars(board.months),
+        kur_module=get_module(dashboard_service.KUR_MODULE),
+        low_stock=dashboard_service.sales_figures.LOW_STOCK,
+    )
 
 
 @bp.route("/shop", methods=["GET", "POST"])

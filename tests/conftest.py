@@ -60,6 +60,9 @@ def base_config(database_url: str, media_root: str) -> dict:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "PRODUCTS_PER_PAGE": 4,
         "PAGE_CACHE_SECONDS": 0,  # on only in the page-cache tests, which check it directly
+        # Product views are written only when a test says so (tests/catalog/test_view_counts.py).
+        "VIEW_COUNT_BATCH": 0,
+        "VIEW_COUNT_SECONDS": 0,
         # A few thousand times cheaper than scrypt: tests create and log in many users.
         "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
     }

@@ -18,6 +18,7 @@ from catalog.models import Category, Product, ProductImage, ProductStatus
 from marketplace import phones, regions
 from marketplace.auth import services as auth_services
 from marketplace.auth.models import Role
+from marketplace.demo import sales
 from marketplace.demo.data import CATEGORIES, PRODUCTS, SELLERS
 from marketplace.extensions import db
 from marketplace.text import slugify
@@ -177,8 +178,8 @@ def load(
     if current_app.config.get("ENV_NAME") == "production":
         raise DemoRefused("demo data is never loaded into production")
     categories = _ensure_categories()
-    _ensure_user(*DEMO_ADMIN, [Role.BUYER, Role.ADMIN])
-    _ensure_user(*DEMO_BUYER, [Role.BUYER])
+    admin = _ensure_user(*DEMO_ADMIN, [Role.BUYER, Role.ADMIN])
+    buyer = _ensure_user(*DEMO_BUYER, [Role.BUYER])
     sellers = {data.slug: _ensure_seller(data) for data in SELLERS}
     created = 0
     chosen = PRODUCTS if product_limit is None else _spread(PRODUCTS, product_limit)
@@ -189,6 +190,10 @@ def load(
         created += was_created
         if (index + 1) % 10 == 0:
             echo(f"  {index + 1}/{len(chosen)} products")
+    orders = sales.ensure_sales(list(sellers.values()), buyer, admin)
+    if orders:
+        echo(f"  {orders} orders over the last {sales.MONTHS} months")
+
     from marketplace.demo import workshops
 
     workshops.load(categories, echo)
@@ -198,4 +203,5 @@ def load(
         "products": db.session.scalar(select(func.count(Product.id))) or 0,
         "images": db.session.scalar(select(func.count(ProductImage.id))) or 0,
         "created": created,
+        "orders": orders,
     }

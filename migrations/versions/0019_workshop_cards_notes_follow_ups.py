@@ -1,7 +1,7 @@
 """workshop login cards (one-time sign-in codes), mentoring notes and follow-up mail records
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-05 09:05:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

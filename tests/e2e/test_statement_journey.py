@@ -1,9 +1,9 @@
 """A seller on a phone issues a sales statement; a bank officer, in another browser with no
 login, opens its verification address and sees the same statement.
 
-The journey issues a statement for the current month: with the demo data alone it says there
-were no sales, after other journeys' orders it lists them; either way the officer's page must
-show the same figures (the figures themselves are checked in tests/sellers).
+The journey issues a statement for the current month, whose sales are the demo shop's and any
+other journey's orders; either way the officer's page must show the same figures (the figures
+themselves are checked in tests/sellers).
 """
 
 from __future__ import annotations
