@@ -1,15 +1,15 @@
 """share events: when a seller sent a link out of the share kit (the board's "first share")
 
-Revision ID: 0021
-Revises: 0019
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-05 09:10:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0019"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """workshop login cards (one-time sign-in codes), mentoring notes and follow-up mail records
 
-Revision ID: 0019
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-05 09:05:00.000000
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-05 09:05:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
