@@ -11,7 +11,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalog.models import Product, ProductStatus
 from catalog.shops import Seller, SellerStatus
@@ -264,5 +264,12 @@ def merge_guest_cart(user, session: MutableMapping) -> None:
 def count(user, session: MutableMapping) -> int:
     """Items in the cart for the header badge: no catalogue lookups, just the stored numbers."""
     if user is not None and user.is_authenticated:
-        return sum(DatabaseStore(user.id).items().values())
+        # One small query on every page a logged-in buyer opens (the header is filled per
+        # request, even on cached pages), not the cart and its items as two.
+        total = db.session.scalar(
+            select(func.sum(CartItem.quantity))
+            .join(Cart, CartItem.cart_id == Cart.id)
+            .where(Cart.user_id == user.id)
+        )
+        return int(total or 0)
     return sum(SessionStore(session).items().values())
