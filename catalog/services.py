@@ -13,6 +13,7 @@ from sqlalchemy import Select, UnaryExpression, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from catalog import derived
 from catalog.images import IMAGE_PREFIX, process_image, store_processed, variant_names
 from catalog.models import Category, Product, ProductImage, ProductStatus
 from catalog.shops import Seller, SellerStatus
@@ -74,8 +75,15 @@ class Page(Paged):
     total: int
 
 
-def _paginate(query, page: int, per_page: int) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def _paginate(query, page: int, per_page: int, count_key: tuple) -> Page:
+    """One page of ``query``. Counting a large category costs more than fetching its page, and
+    the count changes only with the catalogue, so it is kept under ``count_key`` until then."""
+    total = derived.remember(
+        ("count", *count_key),
+        lambda: db.session.scalar(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        ),
+    )
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
 
@@ -85,7 +93,8 @@ def list_category(category: Category, sort: str, page: int) -> Page:
     query = (
         public_products().where(Product.category_id.in_(category_ids(category))).order_by(*order)
     )
-    return _paginate(query, page, current_app.config["PRODUCTS_PER_PAGE"])
+    per_page = current_app.config["PRODUCTS_PER_PAGE"]
+    return _paginate(query, page, per_page, ("category", category.id))
 
 
 def featured_products(limit: int) -> list[Product]:
@@ -139,7 +148,8 @@ def get_public_seller(slug: str) -> Seller:
 
 def list_seller_products(seller: Seller, page: int) -> Page:
     query = public_products().where(Product.seller_id == seller.id).order_by(*SORTS["newest"])
-    return _paginate(query, page, current_app.config["PRODUCTS_PER_PAGE"])
+    per_page = current_app.config["PRODUCTS_PER_PAGE"]
+    return _paginate(query, page, per_page, ("shop", seller.id))
 
 
 def related_products(product: Product, limit: int = 4) -> list[Product]:

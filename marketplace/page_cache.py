@@ -124,9 +124,82 @@ def hole(name: str) -> Markup:
 
 
 def _render_fragment(name: str) -> str:
-    if name == "flashes" and "_flashes" not in session:
-        return ""  # nothing pending: no template work, and the session is left alone
-    return render_template(FRAGMENTS[name])
+    if name == "flashes":
+        if "_flashes" not in session:
+            return ""  # nothing pending: no template work, and the session is left alone
+        return render_template(FRAGMENTS[name])
+    return _account_nav()
+
+
+@dataclass(frozen=True)
+class HeaderVisitor:
+    """All the header's account links may know of a visitor: whether they are logged in, their
+    roles and how many items their cart holds (never a name, address or token)."""
+
+    is_authenticated: bool
+    roles: frozenset[str]
+    in_cart: int
+
+    def has_role(self, role) -> bool:
+        return str(getattr(role, "value", role)) in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+MAX_HEADERS = 512  # languages x role sets x cart sizes seen recently
+
+
+def _account_nav() -> str:
+    """The header's account links, rendered once per language, kind of visitor and cart size.
+
+    Every logged-in page needs them, so they are rendered from ``HeaderVisitor`` alone (the
+    template sees it as ``current_user``) and kept: nothing else of the visitor can get into a
+    copy another visitor is given. The logout form's token is put in per request.
+    """
+    from marketplace.i18n import current_locale
+
+    count = current_app.jinja_env.globals.get("cart_count")
+    user = current_user
+    visitor = HeaderVisitor(
+        is_authenticated=bool(user.is_authenticated),
+        roles=frozenset(str(r.value) for r in user.roles) if user.is_authenticated else frozenset(),
+        in_cart=int(count()) if callable(count) else 0,
+    )
+    key = (current_locale(), request.script_root, visitor)
+    kept: dict = current_app.extensions.setdefault("page_cache_headers", {})
+    html = kept.get(key)
+    if html is None:
+        html = _render_as(visitor)
+        if len(kept) >= MAX_HEADERS:
+            kept.clear()
+        kept[key] = html
+    if _CSRF_IN_BODY[0] in html:
+        from flask_wtf.csrf import generate_csrf
+
+        html = html.replace(_CSRF_IN_BODY[0], str(escape(generate_csrf())))
+    return html
+
+
+def _render_as(visitor: HeaderVisitor) -> str:
+    missing = object()
+    saved_user = g.get(_LOGIN_USER, missing)
+    saved_token = g.get("csrf_token", missing)
+    setattr(g, _LOGIN_USER, visitor)
+    g.csrf_token = CSRF_MARKER
+    try:
+        return render_template(FRAGMENTS["account"], in_cart=visitor.in_cart)
+    finally:
+        _restore(_LOGIN_USER, saved_user, missing)
+        _restore("csrf_token", saved_token, missing)
+
+
+def _restore(name: str, saved: object, missing: object) -> None:
+    if saved is missing:
+        g.pop(name, None)
+    else:
+        setattr(g, name, saved)
 
 
 def render_shared(view: Callable, *args, **kwargs):
@@ -152,11 +225,8 @@ def render_shared(view: Callable, *args, **kwargs):
         return view(*args, **kwargs)
     finally:
         g._page_cache_rendering -= 1
-        for name, saved in ((_LOGIN_USER, saved_user), ("csrf_token", saved_token)):
-            if saved is missing:
-                g.pop(name, None)
-            else:
-                setattr(g, name, saved)
+        _restore(_LOGIN_USER, saved_user, missing)
+        _restore("csrf_token", saved_token, missing)
 
 
 def fill(body: str) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from catalog import cards, services
+from catalog import derived, services
 from catalog.models import Product
 from marketplace import page_cache
 from marketplace.extensions import db
@@ -14,16 +14,17 @@ from tests.factories import make_category, make_product, make_seller
 
 def _count_renders(monkeypatch) -> list[object]:
     made: list[object] = []
-    real = cards.BoundedCache.get_or_make
+    real = derived.BoundedCache.get_or_make
 
     def counting(self, key, ttl, make):
         def counted():
-            made.append(key)
+            if "card" in key:
+                made.append(key)
             return make()
 
         return real(self, key, ttl, counted)
 
-    monkeypatch.setattr(cards.BoundedCache, "get_or_make", counting)
+    monkeypatch.setattr(derived.BoundedCache, "get_or_make", counting)
     return made
 
 
@@ -86,7 +87,7 @@ def test_each_language_has_its_own_card(client):
 
 
 def test_the_card_cache_is_bounded_and_expires():
-    kept = cards.BoundedCache(max_items=3)
+    kept = derived.BoundedCache(max_items=3)
     for i in range(5):
         kept.get_or_make(i, 60, lambda i=i: f"card {i}")
     assert len(kept) == 3
@@ -95,3 +96,12 @@ def test_the_card_cache_is_bounded_and_expires():
     assert kept.get_or_make(4, 0, lambda: "fresh") == "card 4"  # still valid when read
     assert kept.get_or_make(5, -1, lambda: "expired at once") == "expired at once"
     assert kept.get_or_make(5, 60, lambda: "remade") == "remade"
+
+
+def test_a_listings_count_follows_the_catalogue_at_once(client):
+    _seller, category, products = _shop_with_products(2)
+    html = client.get(f"/c/{category.slug}").get_data(as_text=True)
+    assert "2 produk" in html
+    make_product(seller=products[0].seller, category=category, title="Tenun Ikat Baru")
+    assert "3 produk" in client.get(f"/c/{category.slug}").get_data(as_text=True)
+    assert "3 produk" in client.get(f"/shop/{products[0].seller.slug}").get_data(as_text=True)

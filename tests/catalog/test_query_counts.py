@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from catalog import cards
+from catalog import derived
 from catalog.models import ProductImage
 from marketplace.extensions import db
 from tests.factories import make_category, make_product, make_seller, make_user
@@ -58,7 +58,7 @@ def _urls(seller, category, product) -> dict[str, str]:
 
 
 def _queries(app, client, url: str) -> int:
-    cards.clear(app)  # cards rendered from scratch, as on a first visit
+    derived.clear(app)  # cards rendered and counts made from scratch, as on a first visit
     with _counted() as statements:
         response = client.get(url)
     assert response.status_code == 200, url
