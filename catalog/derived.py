@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 
@@ -50,6 +50,11 @@ class BoundedCache:
                 self._items.popitem(last=False)
         return value
 
+    def peek(self, key: Hashable) -> object | None:
+        with self._lock:
+            found = self._items.get(key)
+        return found[1] if found is not None and found[0] > time.monotonic() else None
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -67,6 +72,12 @@ def remember(key: tuple[Hashable, ...], make: Callable[[], T]) -> T:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     ttl = app.config.get("PAGE_CACHE_SECONDS", 0) or SECONDS_WITHOUT_PAGE_CACHE
     return store(app).get_or_make((catalogue_version(), *key), ttl, make)
+
+
+def peek(key: tuple[Hashable, ...]) -> Any:
+    """What ``remember`` keeps for ``key`` now, or None."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return store(app).peek((catalogue_version(), *key))
 
 
 def clear(app: Flask) -> None:

@@ -47,8 +47,8 @@ def home():
     return render_template(
         "home.html",
         categories=services.top_categories(),
-        featured=services.featured_products(limit=8),
-        newest=services.newest_products(limit=8),
+        featured=services.featured_products(limit=8, load=cards.listed),
+        newest=services.newest_products(limit=8, load=cards.listed),
         villages=services.seller_villages(),
     )
 
@@ -60,7 +60,7 @@ def category(slug: str):
     sort = request.args.get("sort", services.DEFAULT_SORT)
     if sort not in services.SORTS:
         sort = services.DEFAULT_SORT
-    page = services.list_category(cat, sort, _page_arg())
+    page = services.list_category(cat, sort, _page_arg(), load=cards.listed)
     return render_template(
         "catalog/category.html", category=cat, page=page, sort=sort, sorts=services.SORTS
     )
@@ -74,7 +74,7 @@ def product(slug: str):
     return render_template(
         "catalog/product.html",
         product=item,
-        related=services.related_products(item),
+        related=services.related_products(item, load=cards.listed),
         rating=rating,
         **page_extras.collect("product", item, reviews=[]),
         **_product_context(item, rating),
@@ -139,7 +139,7 @@ def _product_context(item, rating=None) -> dict:
 @cached_page
 def shop(slug: str):
     seller = services.get_public_seller(slug)
-    page = services.list_seller_products(seller, _page_arg())
+    page = services.list_seller_products(seller, _page_arg(), load=cards.listed)
     return render_template(
         "catalog/shop.html",
         seller=seller,
