@@ -1,6 +1,7 @@
 """Storefront benchmark: gunicorn + wrk against the marketplace and a bare Flask app.
 
-    .venv/bin/python bench/storefront.py [--products 10000] [--duration 10] [--connections 16]
+    .venv/bin/python bench/storefront.py [--products 10000] [--duration 5] [--rounds 3]
+        [--connections 16]
 
 Builds a throw-away SQLite marketplace (demo data grown to N products), serves it and a bare
 Flask "hello" app under gunicorn on 127.0.0.1 with the same worker count, loads each with wrk
@@ -26,6 +27,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from statistics import median
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +100,22 @@ def run_wrk(url: str, duration: int, connections: int, threads: int = 2, cookie:
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
     return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
+
+
+def paired(url: str, hello: str, args, cookie: str = "") -> tuple[dict, dict, float]:
+    """The page and bare Flask measured in turns (``--rounds`` of each, page right after Flask):
+    the medians of each and the median ratio, so a burst of load from other work on the shared
+    machine spoils one round, not the figure."""
+    pages, flasks, ratios = [], [], []
+    for _ in range(args.rounds):
+        flasks.append(run_wrk(hello, args.duration, args.connections))
+        pages.append(run_wrk(url, args.duration, args.connections, cookie=cookie))
+        ratios.append(pages[-1]["rps"] / flasks[-1]["rps"])
+
+    def middle(runs: list[dict]) -> dict:
+        return {k: median(r[k] for r in runs) for k in runs[0]}
+
+    return middle(pages), middle(flasks), median(ratios)
 
 
 def fetch(url: str, cookie: str = "") -> bytes:
@@ -228,7 +246,10 @@ def prepare(instance: Path, products: int, env: dict) -> tuple[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=10_000)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=5, help="seconds of each wrk run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of each page (and of bare Flask before it)"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
     args = parser.parse_args()
@@ -270,8 +291,8 @@ def main() -> None:
                 fetch(url, with_cookie)
         print(
             f"\nwrk: {args.connections} connections, {args.duration}s each, "
-            f"{args.workers} gunicorn workers, {args.products} products; bare Flask is measured "
-            "just before each line, so a busy moment of the shared machine weighs on both\n"
+            f"{args.workers} gunicorn workers, {args.products} products; each line is the median "
+            f"of {args.rounds} runs, each right after a run of bare Flask (whose median is shown)\n"
             f"(targets: p99 <= {P99_TARGET_MS:.0f} ms; uncached category >= "
             f"{UNCACHED_CATEGORY_TARGET:.0f} req/s, 4x the 95 req/s before)\n"
         )
@@ -280,9 +301,7 @@ def main() -> None:
             f"{'errors':>6} {'Flask/s':>8} {'ratio':>6} {'target':>11}  path"
         )
         for kind, name, url, with_cookie in runs:
-            flask = run_wrk(hello + "/", args.duration, args.connections)
-            r = run_wrk(url, args.duration, args.connections, cookie=with_cookie)
-            ratio = r["rps"] / flask["rps"]
+            r, flask, ratio = paired(url, hello + "/", args, with_cookie)
             goal = target_for(kind, name)
             if kind == "page cache off" and name == "category":
                 met = r["rps"] >= UNCACHED_CATEGORY_TARGET
