@@ -301,3 +301,19 @@ def test_a_search_that_finds_nothing_counts_once_per_request_from_the_cache_too(
     _page(_visitor(cached), "/search?q=kopi+luwak&page=2")  # not a plain first page: not counted
     db.session.expire_all()
     assert db.session.scalar(select(SearchMiss.count)) == 3
+
+
+def test_the_language_of_an_account_picks_its_copy(cached):
+    product = make_product(price=1500000)
+    user = make_user(email="nur@example.id")
+    user.locale = "en"
+    db.session.commit()
+    member, guest = _visitor(cached), _visitor(cached)
+    login(member, user.email)
+    with member.session_transaction() as session:
+        session.pop("locale", None)  # only the account says which language
+    for _ in range(2):
+        mine = _page(member, f"/c/{product.category.slug}")
+        theirs = _page(guest, f"/c/{product.category.slug}")
+        assert '<html lang="en">' in mine and "Rp 1,500,000" in mine
+        assert '<html lang="id">' in theirs and "Rp 1.500.000" in theirs
