@@ -111,10 +111,6 @@ def bump() -> None:
 # --- holes -----------------------------------------------------------------------------------
 
 
-def rendering_shared_copy() -> bool:
-    return bool(g.get(_RENDERING))
-
-
 def hole(name: str) -> Markup:
     """``{{ page_hole('account') }}`` in a template: the visitor's fragment, or its marker while
     a copy for everyone is being rendered."""
@@ -266,7 +262,8 @@ def serve(key_parts: tuple[Hashable, ...], render: Callable[[], object]) -> obje
     """
     from marketplace.i18n import current_locale
 
-    key = "page:" + repr((catalogue_version(), current_locale(), *key_parts))
+    # The shared version alone: with a shared backend every worker finds the same copies.
+    key = "page:" + repr((_version(), current_locale(), *key_parts))
     stored = cache.get(key)
     if stored is None:
         result = render_shared(render)
