@@ -380,6 +380,20 @@ def move_product_image(product: Product, image_id: int, to_front: bool = True) -
     db.session.commit()
 
 
+def public_descriptions(ids: list[int]) -> dict[int, str]:
+    """The descriptions of the public ones among ``ids``, in the order given (search results
+    quote them; their cards come from ``catalog.cards`` without loading the products)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        public_products()
+        .with_only_columns(Product.id, Product.description)
+        .where(Product.id.in_(ids))
+    )
+    found = {product_id: description for product_id, description in rows}
+    return {i: found[i] for i in ids if i in found}
+
+
 def products_in_order(ids: list[int]) -> list[Product]:
     """Public products by id, in the order given (search ranks them; the database holds them)."""
     if not ids:

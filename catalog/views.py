@@ -204,7 +204,8 @@ def search():
 def _search_page(query) -> page_cache.Kept:
     """The result page, kept with its result count (what counting a miss needs on a hit)."""
     results = search_engine.search(query)
-    products = services.products_in_order(results.ids)
+    descriptions = services.public_descriptions(results.ids)
+    products = [p for p in cards.listed(list(descriptions)) if p.id in descriptions]
     body = render_template(
         "catalog/search.html",
         q=query.text,
@@ -212,7 +213,7 @@ def _search_page(query) -> page_cache.Kept:
         query=query,
         results=results,
         products=products,
-        snippets={p.id: snippet(p.description, query.text) for p in products},
+        snippets={i: snippet(text, query.text) for i, text in descriptions.items() if text},
         facets=facet_links(query, results),
         active=active_filters(query),
         page_args=query_args(query),
