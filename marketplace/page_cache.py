@@ -302,3 +302,12 @@ def init_app(app: Flask) -> None:
     cache.init_app(app)
     events.subscribe_changes(_catalogue_changed)  # the catalogue tracks its models there
     app.jinja_env.globals["page_hole"] = hole
+
+    @app.after_request
+    def _private_when_logged_in(response: Response) -> Response:
+        # Any page shown to a logged-in visitor (from the cache or not) is theirs alone; a
+        # user never looked up for this request is not loaded just to say so.
+        user = g.get(_LOGIN_USER)
+        if user is not None and user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-cache")
+        return response

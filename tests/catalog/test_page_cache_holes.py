@@ -210,6 +210,9 @@ def test_logged_in_pages_are_private_and_every_page_varies_by_cookie(cached):
         assert "Content-Security-Policy" in personal.headers
     with_form = guest.get(f"/p/{product.slug}")
     assert with_form.headers["Cache-Control"] == "private, no-cache"  # holds this visitor's token
+    fresh = member.get(f"/c/{product.category.slug}?utm_source=wa")  # never kept: rendered anew
+    assert fresh.headers["Cache-Control"] == "private, no-cache"
+    assert "Cache-Control" not in guest.get(f"/c/{product.category.slug}?utm_source=wa").headers
 
 
 def test_a_logged_in_visitor_gets_the_kept_page_with_their_own_header(cached):
