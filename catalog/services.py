@@ -6,6 +6,7 @@ these and never touch the session themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -13,6 +14,7 @@ from sqlalchemy import Select, UnaryExpression, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from catalog import derived
 from catalog.images import IMAGE_PREFIX, process_image, store_processed, variant_names
 from catalog.models import Category, Product, ProductImage, ProductStatus
 from catalog.shops import Seller, SellerStatus
@@ -79,33 +81,52 @@ class Page(Paged):
     total: int
 
 
-def _paginate(query, page: int, per_page: int) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
-    return Page(items=items, page=page, per_page=per_page, total=total or 0)
+# How a listing turns the ids it found into what the page shows: full products by default;
+# the storefront passes ``catalog.cards.listed``, which loads only products whose card it has
+# not drawn yet.
+Loader = Callable[[list[int]], list]
 
 
-def list_category(category: Category, sort: str, page: int) -> Page:
+def _ids(query) -> list[int]:
+    """The ids of ``query``'s products in its order (no product, shop or photo is loaded)."""
+    return list(db.session.scalars(query.with_only_columns(Product.id)))
+
+
+def _paginate(query, page: int, per_page: int, count_key: tuple, load: Loader) -> Page:
+    """One page of ``query``. Counting a large category costs more than fetching its page, and
+    the count changes only with the catalogue, so it is kept under ``count_key`` until then."""
+    total = derived.remember(
+        ("count", *count_key),
+        lambda: db.session.scalar(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        ),
+    )
+    ids = _ids(query.limit(per_page).offset((page - 1) * per_page))
+    return Page(items=load(ids), page=page, per_page=per_page, total=total or 0)
+
+
+def list_category(category: Category, sort: str, page: int, load: Loader | None = None) -> Page:
     order = SORTS.get(sort, SORTS[DEFAULT_SORT])
     query = (
         public_products().where(Product.category_id.in_(category_ids(category))).order_by(*order)
     )
-    return _paginate(query, page, current_app.config["PRODUCTS_PER_PAGE"])
+    per_page = current_app.config["PRODUCTS_PER_PAGE"]
+    return _paginate(query, page, per_page, ("category", category.id), load or products_in_order)
 
 
-def featured_products(limit: int) -> list[Product]:
+def featured_products(limit: int, load: Loader | None = None) -> list:
     query = (
         public_products()
         .where(Product.featured.is_(True))
         .order_by(Product.created_at.desc(), Product.id.desc())
         .limit(limit)
     )
-    return list(db.session.scalars(query).unique())
+    return (load or products_in_order)(_ids(query))
 
 
-def newest_products(limit: int) -> list[Product]:
+def newest_products(limit: int, load: Loader | None = None) -> list:
     query = public_products().order_by(*SORTS["newest"]).limit(limit)
-    return list(db.session.scalars(query).unique())
+    return (load or products_in_order)(_ids(query))
 
 
 def seller_villages() -> list[tuple[str, int]]:
@@ -142,19 +163,20 @@ def get_public_seller(slug: str) -> Seller:
     return seller
 
 
-def list_seller_products(seller: Seller, page: int) -> Page:
+def list_seller_products(seller: Seller, page: int, load: Loader | None = None) -> Page:
     query = public_products().where(Product.seller_id == seller.id).order_by(*SORTS["newest"])
-    return _paginate(query, page, current_app.config["PRODUCTS_PER_PAGE"])
+    per_page = current_app.config["PRODUCTS_PER_PAGE"]
+    return _paginate(query, page, per_page, ("shop", seller.id), load or products_in_order)
 
 
-def related_products(product: Product, limit: int = 4) -> list[Product]:
+def related_products(product: Product, limit: int = 4, load: Loader | None = None) -> list:
     query = (
         public_products()
         .where(Product.category_id == product.category_id, Product.id != product.id)
         .order_by(*SORTS["newest"])
         .limit(limit)
     )
-    return list(db.session.scalars(query).unique())
+    return (load or products_in_order)(_ids(query))
 
 
 def all_categories() -> list[Category]:
@@ -382,6 +404,20 @@ def move_product_image(product: Product, image_id: int, to_front: bool = True) -
     for position, img in enumerate(images):
         img.position = position
     db.session.commit()
+
+
+def public_descriptions(ids: list[int]) -> dict[int, str]:
+    """The descriptions of the public ones among ``ids``, in the order given (search results
+    quote them; their cards come from ``catalog.cards`` without loading the products)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        public_products()
+        .with_only_columns(Product.id, Product.description)
+        .where(Product.id.in_(ids))
+    )
+    found = {product_id: description for product_id, description in rows}
+    return {i: found[i] for i in ids if i in found}
 
 
 def products_in_order(ids: list[int]) -> list[Product]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from catalog import page_extras, services
+from catalog import cards, page_extras, services
 from catalog import search as search_engine
 from catalog.images import urls as image_urls
 from catalog.ratings import NO_RATING
@@ -19,6 +19,7 @@ from catalog.search.params import (
     parse_query,
     query_args,
 )
+from marketplace import page_cache
 from marketplace.forms import ascii_int
 from marketplace.i18n import format_rupiah
 from marketplace.page_cache import cached_page
@@ -29,6 +30,7 @@ bp = Blueprint("catalog", __name__)
 @bp.record_once
 def _template_globals(state) -> None:
     image_urls.register_template_globals(state.app)
+    cards.register_template_globals(state.app)
 
 
 def _page_arg() -> int:
@@ -45,8 +47,8 @@ def home():
     return render_template(
         "home.html",
         categories=services.top_categories(),
-        featured=services.featured_products(limit=8),
-        newest=services.newest_products(limit=8),
+        featured=services.featured_products(limit=8, load=cards.listed),
+        newest=services.newest_products(limit=8, load=cards.listed),
         villages=services.seller_villages(),
     )
 
@@ -58,7 +60,7 @@ def category(slug: str):
     sort = request.args.get("sort", services.DEFAULT_SORT)
     if sort not in services.SORTS:
         sort = services.DEFAULT_SORT
-    page = services.list_category(cat, sort, _page_arg())
+    page = services.list_category(cat, sort, _page_arg(), load=cards.listed)
     return render_template(
         "catalog/category.html", category=cat, page=page, sort=sort, sorts=services.SORTS
     )
@@ -72,7 +74,7 @@ def product(slug: str):
     return render_template(
         "catalog/product.html",
         product=item,
-        related=services.related_products(item),
+        related=services.related_products(item, load=cards.listed),
         rating=rating,
         **page_extras.collect("product", item, reviews=[]),
         **_product_context(item, rating),
@@ -137,7 +139,7 @@ def _product_context(item, rating=None) -> dict:
 @cached_page
 def shop(slug: str):
     seller = services.get_public_seller(slug)
-    page = services.list_seller_products(seller, _page_arg())
+    page = services.list_seller_products(seller, _page_arg(), load=cards.listed)
     return render_template(
         "catalog/shop.html",
         seller=seller,
@@ -146,32 +148,79 @@ def shop(slug: str):
     )
 
 
+# Everything /search understands; a result page with anything else is rendered fresh.
+SEARCH_ARGS = frozenset(
+    {"q", "category", "province", "seller", "min_price", "max_price", "sort", "page", "lang"}
+)
+
+
 @bp.get("/search")
 def search():
     try:
         query = parse_query(request.args, current_app.config["PRODUCTS_PER_PAGE"])
     except BadSearch as exc:
-        return render_template("catalog/search.html", q="", results=None, error=exc.message), 400
+        return render_template(
+            "catalog/search.html",
+            q="",
+            search_text=request.args.get("q", ""),
+            results=None,
+            error=exc.message,
+        ), 400
+    query.text = " ".join(query.text.split())  # "gula  aren " is "gula aren": one cached page
     if query.asks_nothing:
-        return render_template("catalog/search.html", q=query.text, results=None, error="")
+        return render_template(
+            "catalog/search.html", q=query.text, search_text=query.text, results=None, error=""
+        )
     if query.unsearchable:  # e.g. only emoji or "*": same prompt as a blank search
-        return render_template("catalog/search.html", q="", results=None, error="")
+        return render_template(
+            "catalog/search.html", q="", search_text=query.text, results=None, error=""
+        )
+    # Links to this page in the other language name the query as understood, so a cached page
+    # (kept under the normalised query) links the same way whatever spelling filled it.
+    g.canonical_args = query_args(query, page=query.page if query.page > 1 else None)
+    if page_cache.cacheable(SEARCH_ARGS):
+        key = (
+            "search",
+            query.text,
+            query.category,
+            query.province,
+            query.seller,
+            query.min_price,
+            query.max_price,
+            query.sort,
+            query.page,
+            query.per_page,
+        )
+        response = page_cache.serve(key, lambda: _search_page(query))
+        total = g.page_cache_extra
+    else:
+        kept = _search_page(query)
+        response, total = kept.body, kept.extra
+    # Counted on every request that finds nothing, from the cache or not (see misses.record).
+    search_misses.record(query, total)
+    return response
+
+
+def _search_page(query) -> page_cache.Kept:
+    """The result page, kept with its result count (what counting a miss needs on a hit)."""
     results = search_engine.search(query)
-    search_misses.record(query, results.total)
-    products = services.products_in_order(results.ids)
-    return render_template(
+    descriptions = services.public_descriptions(results.ids)
+    products = [p for p in cards.listed(list(descriptions)) if p.id in descriptions]
+    body = render_template(
         "catalog/search.html",
         q=query.text,
+        search_text=query.text,
         query=query,
         results=results,
         products=products,
-        snippets={p.id: snippet(p.description, query.text) for p in products},
+        snippets={i: snippet(text, query.text) for i, text in descriptions.items() if text},
         facets=facet_links(query, results),
         active=active_filters(query),
         page_args=query_args(query),
         sorts=search_engine.SORTS,
         error="",
     )
+    return page_cache.Kept(body, results.total)
 
 
 @bp.get("/search/suggest")

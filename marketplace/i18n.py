@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request, session
@@ -43,11 +43,41 @@ def current_locale() -> str:
 
 
 def format_rupiah(amount: int | None, locale: str | None = None) -> str:
-    """``Rp 25.000`` in Indonesian, ``Rp 25,000`` in English; rupiah have no minor unit in use."""
+    """``Rp 25.000`` in Indonesian, ``Rp 25,000`` in English; rupiah have no minor unit in use.
+
+    A page prints dozens of prices and Babel parses its pattern on every call, so the locale's
+    grouping and minus signs are looked up once and whole rupiah grouped here; amounts beyond
+    any real price go through Babel as before.
+    """
     if amount is None:
         return ""
     loc = locale or current_locale()
-    return "Rp " + format_decimal(int(amount), format="#,##0", locale=loc)
+    value = int(amount)
+    signs = _rupiah_signs(loc)
+    if signs is None or not -_FAST_LIMIT < value < _FAST_LIMIT:
+        return "Rp " + format_decimal(value, format="#,##0", locale=loc)
+    group, minus = signs
+    grouped = f"{abs(value):,}"
+    if group != ",":
+        grouped = grouped.replace(",", group)
+    return ("Rp " + minus + grouped) if value < 0 else ("Rp " + grouped)
+
+
+_FAST_LIMIT = 10**18
+
+
+@lru_cache(maxsize=32)
+def _rupiah_signs(locale: str) -> tuple[str, str] | None:
+    """The locale's group and minus signs, when grouping with them gives Babel's output (checked
+    on a sample, so an unusual locale falls back to Babel instead of being printed wrongly)."""
+    try:
+        symbols = Locale.parse(locale).number_symbols["latn"]
+        group, minus = symbols["group"], symbols["minusSign"]
+    except (ValueError, KeyError, TypeError, UnknownLocaleError):
+        return None
+    sample = -1234567
+    expected = format_decimal(sample, format="#,##0", locale=locale)
+    return (group, minus) if expected == minus + "1,234,567".replace(",", group) else None
 
 
 # Where purna PMI most often worked, first in the list of suggestions under the country field.

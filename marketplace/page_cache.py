@@ -1,45 +1,79 @@
-"""A short-lived cache of rendered public pages for visitors who are not logged in.
+"""A short-lived cache of rendered public pages, with the visitor's own parts filled in per request.
 
-Most traffic is anonymous buyers opening the same home, category, product and shop pages from
+Most traffic is buyers opening the same home, category, product, shop and search pages from
 shared WhatsApp links; rendering them from the database every time costs far more than serving
-a stored copy. A page is cached only when nothing in it belongs to the visitor: no login, no
-pending flash message, and only the query arguments the page understands (so random query
-strings cannot fill the cache). Keys carry the language and a catalogue version.
+a stored copy. The stored copy is the same for every visitor: it is rendered as an anonymous
+visitor sees it, with *holes* (marker strings) where the header's account links and cart count,
+the flash messages and any form's CSRF token go. Each request fills those holes from small
+templates and the visitor's own session, so a logged-in buyer with a cart is served from the
+cache too, and nothing of one visitor can end up in a page kept for others. Only the query
+arguments a page understands are part of the key (random query strings cannot fill the cache).
+Keys carry the language and a catalogue version.
 
 Any committed change to products, photos, sellers or categories (the models the catalogue
-tracks on the event bus, ``marketplace.events``) bumps the version, so the
-worker that made the change (and every worker, when the cache backend is shared such as Redis)
-serves fresh pages at once; with the in-process default other workers may lag by at most
-``PAGE_CACHE_SECONDS``.
+tracks on the event bus, ``marketplace.events``) bumps the version, so the worker that made the
+change (and every worker, when the cache backend is shared such as Redis) serves fresh pages at
+once; with the in-process default other workers may lag by at most ``PAGE_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask, current_app, has_app_context, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    make_response,
+    render_template,
+    request,
+    session,
+)
+from flask_login import current_user
+from markupsafe import Markup, escape
 
 from marketplace.extensions import cache
 
 VERSION_KEY = "page-cache-version"
 CACHEABLE_ARGS = frozenset({"page", "sort", "lang"})
+_RENDERING = "_page_cache_rendering"  # on ``g`` while a shared copy is being rendered
+_LOGIN_USER = "_login_user"  # where Flask-Login keeps the request's user on ``g``
+_GENERATION = "page_cache_generation"  # per app: catalogue changes this process has seen
+
+# The fragments filled in per request. A marker begins with "<", which every printed value is
+# escaped away from, so nothing a seller or buyer types can ever look like one.
+FRAGMENTS: dict[str, str] = {
+    "account": "partials/account_nav.html",  # cart link with its count, account links
+    "flashes": "partials/flashes.html",
+}
+CSRF_MARKER = "<!--mm-hole:csrf-->"
+_CSRF_IN_BODY = (str(escape(CSRF_MARKER)), CSRF_MARKER)  # printed in an attribute: escaped
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A rendered page to keep, with what its view needs back on a cache hit."""
+
+    body: str
+    extra: Any = None
+
+
+def _marker(name: str) -> str:
+    return f"<!--mm-hole:{name}-->"
 
 
 def _enabled() -> bool:
     return current_app.config.get("PAGE_CACHE_SECONDS", 0) > 0
 
 
-def _cacheable() -> bool:
-    return (
-        _enabled()
-        and request.method == "GET"
-        and "_user_id" not in session
-        and "_flashes" not in session
-        and not session.get("cart")  # the header shows this visitor's cart
-        and set(request.args) <= CACHEABLE_ARGS
-    )
+def cacheable(allowed_args: frozenset[str] = CACHEABLE_ARGS) -> bool:
+    return _enabled() and request.method == "GET" and set(request.args) <= allowed_args
 
 
 def _version() -> str:
@@ -50,29 +84,210 @@ def _version() -> str:
     return version
 
 
+def catalogue_version() -> str:
+    """What anything derived from the catalogue is keyed with (pages, product cards).
+
+    The shared version when the page cache is on, and always this process's own count of the
+    catalogue changes it committed, so derived copies follow changes with the cache off too.
+    Read once per request.
+    """
+    if "_catalogue_version" not in g:
+        generation = current_app.extensions.get(_GENERATION, 0)
+        g._catalogue_version = f"{_version() if _enabled() else ''}.{generation}"
+    return g._catalogue_version
+
+
 def bump() -> None:
     """Forget every cached page (called after catalogue changes are committed)."""
-    if has_app_context() and _enabled():
+    if not has_app_context():
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.extensions[_GENERATION] = app.extensions.get(_GENERATION, 0) + 1
+    g.pop("_catalogue_version", None)
+    if _enabled():
         cache.set(VERSION_KEY, str(time.time_ns()), timeout=0)
 
 
+# --- holes -----------------------------------------------------------------------------------
+
+
+def hole(name: str) -> Markup:
+    """``{{ page_hole('account') }}`` in a template: the visitor's fragment, or its marker while
+    a copy for everyone is being rendered."""
+    if g.get(_RENDERING):
+        return Markup(_marker(name))  # noqa: S704 - a fixed marker of ours
+    return Markup(_render_fragment(name))  # noqa: S704 - rendered by an autoescaping template
+
+
+def _render_fragment(name: str) -> str:
+    if name == "flashes":
+        if "_flashes" not in session:
+            return ""  # nothing pending: no template work, and the session is left alone
+        return render_template(FRAGMENTS[name])
+    return _account_nav()
+
+
+@dataclass(frozen=True)
+class HeaderVisitor:
+    """All the header's account links may know of a visitor: whether they are logged in, their
+    roles and how many items their cart holds (never a name, address or token)."""
+
+    is_authenticated: bool
+    roles: frozenset[str]
+    in_cart: int
+
+    def has_role(self, role) -> bool:
+        return str(getattr(role, "value", role)) in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+MAX_HEADERS = 512  # languages x role sets x cart sizes seen recently
+
+
+def _account_nav() -> str:
+    """The header's account links, rendered once per language, kind of visitor and cart size.
+
+    Every logged-in page needs them, so they are rendered from ``HeaderVisitor`` alone (the
+    template sees it as ``current_user``) and kept: nothing else of the visitor can get into a
+    copy another visitor is given. The logout form's token is put in per request.
+    """
+    from marketplace.i18n import current_locale
+
+    count = current_app.jinja_env.globals.get("cart_count")
+    user = current_user
+    visitor = HeaderVisitor(
+        is_authenticated=bool(user.is_authenticated),
+        roles=frozenset(str(r.value) for r in user.roles) if user.is_authenticated else frozenset(),
+        in_cart=int(count()) if callable(count) else 0,
+    )
+    key = (current_locale(), request.script_root, visitor)
+    kept: dict = current_app.extensions.setdefault("page_cache_headers", {})
+    html = kept.get(key)
+    if html is None:
+        html = _render_as(visitor)
+        if len(kept) >= MAX_HEADERS:
+            kept.clear()
+        kept[key] = html
+    if _CSRF_IN_BODY[0] in html:
+        from flask_wtf.csrf import generate_csrf
+
+        html = html.replace(_CSRF_IN_BODY[0], str(escape(generate_csrf())))
+    return html
+
+
+def _render_as(visitor: HeaderVisitor) -> str:
+    missing = object()
+    saved_user = g.get(_LOGIN_USER, missing)
+    saved_token = g.get("csrf_token", missing)
+    setattr(g, _LOGIN_USER, visitor)
+    g.csrf_token = CSRF_MARKER
+    try:
+        return render_template(FRAGMENTS["account"], in_cart=visitor.in_cart)
+    finally:
+        _restore(_LOGIN_USER, saved_user, missing)
+        _restore("csrf_token", saved_token, missing)
+
+
+def _restore(name: str, saved: object, missing: object) -> None:
+    if saved is missing:
+        g.pop(name, None)
+    else:
+        setattr(g, name, saved)
+
+
+def render_shared(view: Callable, *args, **kwargs):
+    """Run ``view`` as an anonymous visitor with holes for everything personal.
+
+    The user is swapped for an anonymous one and the CSRF token for its marker while the view
+    renders, so even a template that reaches for ``current_user`` or ``csrf_token()`` directly
+    puts nothing of this visitor into the copy kept for others. The request's language is
+    settled first (it may come from the account).
+    """
+    from marketplace.extensions import login_manager
+    from marketplace.i18n import current_locale
+
+    current_locale()
+    missing = object()
+    saved_user = g.get(_LOGIN_USER, missing)
+    saved_token = g.get("csrf_token", missing)
+    g.setdefault(_RENDERING, 0)
+    g._page_cache_rendering += 1
+    setattr(g, _LOGIN_USER, login_manager.anonymous_user())
+    g.csrf_token = CSRF_MARKER
+    try:
+        return view(*args, **kwargs)
+    finally:
+        g._page_cache_rendering -= 1
+        _restore(_LOGIN_USER, saved_user, missing)
+        _restore("csrf_token", saved_token, missing)
+
+
+def fill(body: str) -> Response:
+    """The shared copy with this visitor's parts in its holes.
+
+    Pages with anything of the visitor in them (a login, a cart, a message, a form token) are
+    marked private so no shared cache on the way keeps them; every copy varies by cookie.
+    """
+    personal = current_user.is_authenticated or bool(session.get("cart"))
+    for name in FRAGMENTS:
+        marker = _marker(name)
+        if marker in body:
+            if name == "flashes" and "_flashes" in session:
+                personal = True
+            body = body.replace(marker, _render_fragment(name))
+    for marker in _CSRF_IN_BODY:
+        if marker in body:
+            from flask_wtf.csrf import generate_csrf
+
+            body = body.replace(marker, str(escape(generate_csrf())))
+            personal = True
+    response = make_response(body)
+    response.vary.add("Cookie")
+    if personal:
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def serve(key_parts: tuple[Hashable, ...], render: Callable[[], object]) -> object:
+    """The page under ``key_parts`` (with the language and catalogue version added) from the
+    cache, or rendered by ``render`` as a shared copy and kept; holes filled either way.
+
+    ``render`` returns the page body (a ``str``), or ``Kept(body, extra)`` whose ``extra`` is
+    stored beside the body and handed back as ``g.page_cache_extra`` (what a view needs to
+    know on a cache hit, e.g. a search's result count). Anything else (a redirect, an error
+    response) is passed through and not kept.
+    """
+    from marketplace.i18n import current_locale
+
+    # The shared version alone: with a shared backend every worker finds the same copies.
+    key = "page:" + repr((_version(), current_locale(), *key_parts))
+    stored = cache.get(key)
+    if stored is None:
+        result = render_shared(render)
+        if isinstance(result, str):
+            result = Kept(result)
+        if not isinstance(result, Kept):
+            return result
+        stored = (result.body, result.extra)
+        cache.set(key, stored, timeout=current_app.config["PAGE_CACHE_SECONDS"])
+    g.page_cache_extra = stored[1]
+    return fill(stored[0])
+
+
 def cached_page(view: Callable) -> Callable:
-    """Serve the view's rendered HTML from the cache when the visitor is anonymous."""
+    """Serve the view's rendered HTML from the cache (for every visitor, holes filled)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if not _cacheable():
+        if not cacheable():
             return view(*args, **kwargs)
-        from marketplace.i18n import current_locale
-
-        key = f"page:{_version()}:{current_locale()}:{request.full_path}"
-        body = cache.get(key)
-        if body is not None:
-            return body
-        result = view(*args, **kwargs)
-        if isinstance(result, str):  # a plain rendered page; errors and redirects are not kept
-            cache.set(key, result, timeout=current_app.config["PAGE_CACHE_SECONDS"])
-        return result
+        return serve(
+            (request.path, tuple(sorted(request.args.items(multi=True)))),
+            functools.partial(view, *args, **kwargs),
+        )
 
     return wrapper
 
@@ -86,3 +301,13 @@ def init_app(app: Flask) -> None:
 
     cache.init_app(app)
     events.subscribe_changes(_catalogue_changed)  # the catalogue tracks its models there
+    app.jinja_env.globals["page_hole"] = hole
+
+    @app.after_request
+    def _private_when_logged_in(response: Response) -> Response:
+        # Any page shown to a logged-in visitor (from the cache or not) is theirs alone; a
+        # user never looked up for this request is not loaded just to say so.
+        user = g.get(_LOGIN_USER)
+        if user is not None and user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-cache")
+        return response

@@ -14,15 +14,25 @@ Two classes of user text that looked harmless were not:
 
 from __future__ import annotations
 
+import re
+
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 #: Embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI).
 BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_ANY_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _has_bidi_controls(text: str) -> bool:
+    """Checked before translating: ``str.translate`` walks a non-ASCII text character by
+    character in Python, and every expression of a page passes here, a rendered product card
+    (a kilobyte or two with a "★" or "·") once per template level it is printed through."""
+    return not text.isascii() and _ANY_BIDI_CONTROL.search(text) is not None
 
 
 def strip_bidi_controls(text: str) -> str:
-    return text.translate(BIDI_CONTROLS)
+    return text.translate(BIDI_CONTROLS) if _has_bidi_controls(text) else text
 
 
 def finalize(value):
@@ -30,7 +40,9 @@ def finalize(value):
     if isinstance(value, LazyString):
         return strip_bidi_controls(str(value))
     if isinstance(value, Markup):
+        if not _has_bidi_controls(value):
+            return value
         return Markup(str.translate(value, BIDI_CONTROLS))  # noqa: S704 (already escaped; only removes characters)
     if isinstance(value, str):
-        return value.translate(BIDI_CONTROLS)
+        return strip_bidi_controls(value)
     return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 from marketplace import phones, regions, safe_text
 from marketplace.i18n import (
@@ -19,7 +19,10 @@ from marketplace.i18n import (
 def language_url(lang: str) -> str:
     """This page in another language: a plain link (``?lang=``), so it works without JavaScript
     and pages stay free of per-visitor tokens (which lets anonymous pages be cached)."""
-    args = {k: v for k, v in request.args.items() if k != "lang"}
+    # A page kept in the page cache under a normalised query names it (``g.canonical_args``).
+    given = g.get("canonical_args")
+    source = request.args.items() if given is None else given.items()
+    args = {k: v for k, v in source if k != "lang"}
     return f"{request.path}?{urlencode({**args, 'lang': lang})}"
 
 

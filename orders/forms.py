@@ -30,13 +30,14 @@ from orders.checkout import postal_code_matches
 
 
 class AddToCartForm(FlaskForm):
-    """Posted from product pages that are cached for anonymous visitors, so it carries no CSRF
-    token (a cached page cannot hold a per-visitor token). The view checks the request is
-    same-origin instead, and the session cookie is SameSite=Lax, so a foreign site cannot post
-    into a visitor's cart."""
+    """Posted from product pages, which come from the page cache. The page's CSRF token is
+    filled in per visitor (``marketplace.page_cache``) and the view checks it whenever it is
+    sent; posts without one (pages kept from before tokens were filled in, simple clients) are
+    refused unless the browser says they come from this site, and the session cookie is
+    SameSite=Lax, so a foreign site cannot post into a visitor's cart."""
 
     class Meta:
-        csrf = False
+        csrf = False  # checked by the view, see above
 
     product_id = WholeNumberField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     quantity = WholeNumberField(

@@ -137,7 +137,8 @@ def _store():
 
 
 def _same_origin() -> bool:
-    """For forms without a CSRF token: the browser must say the post comes from this site."""
+    """For forms that may come without a CSRF token: the browser must say the post comes from
+    this site."""
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
         return fetch_site in ("same-origin", "none")
@@ -175,10 +176,12 @@ def cart():
 
 
 @bp.post("/cart/items")
-@csrf.exempt  # see AddToCartForm: posted from cached pages; same-origin is checked instead
+@csrf.exempt  # see AddToCartForm: the token is checked when sent, same-origin always
 def add_item():
     if not _same_origin():
         abort(400)
+    if "csrf_token" in request.form:
+        csrf.protect()  # a wrong, foreign or expired token: 400
     form = AddToCartForm()
     if not form.validate():
         flash(CART_ERRORS["quantity"](), "error")

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from catalog import search
-from marketplace import create_app
+from marketplace import create_app, page_cache
 from marketplace.config import normalise_database_url
 from marketplace.extensions import db, limiter
 
@@ -140,6 +140,8 @@ def _empty_tables() -> None:
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
+    # Ids start again from 1: copies derived from the last test's rows (product cards) must go.
+    page_cache.bump()
 
 
 @pytest.fixture()

@@ -16,8 +16,9 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.security import check_password_hash
 
@@ -274,11 +275,18 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
+# Runs on every request of a logged-in visitor (pages from the cache included): one query for
+# the user and their roles, built once.
+_USER_BY_TOKEN = (
+    select(User).where(User.session_token == bindparam("token")).options(joinedload(User.role_rows))
+)
+
+
 @login_manager.user_loader
 def _load_user(session_token: str) -> User | None:
     if not isinstance(session_token, str) or not session_token:
         return None
-    return db.session.scalar(select(User).where(User.session_token == session_token))
+    return db.session.scalars(_USER_BY_TOKEN, {"token": session_token}).unique().one_or_none()
 
 
 # --- getting back in: a link by e-mail ---------------------------------------------------------

@@ -58,3 +58,18 @@ def test_bank_name_markup_in_the_payout_account_error_is_escaped(app_ctx):
     # The unknown bank's name is not echoed at all: the seller is asked to choose one.
     assert "<script>" not in html and "<img" not in html
     assert "script" not in html and "Pilih bank" in html
+
+
+def test_every_bidi_control_is_stripped_from_long_and_non_ascii_text():
+    from markupsafe import Markup
+
+    markup = Markup  # plain test strings, no user input  # noqa: S704
+    controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    for text in ("★ 4,5 · Lombok " * 200, "Budi\u200fSantoso", "a" * 3000 + "é"):
+        assert strip_bidi_controls(text) == text  # nothing to take out: unchanged
+        assert finalize(markup(text)) == markup(text)
+        for control in controls:
+            mixed = text[:10] + control + text[10:] + control
+            assert strip_bidi_controls(mixed) == text
+            assert finalize(markup(mixed)) == markup(text)
+            assert finalize(mixed) == text

@@ -1,0 +1,75 @@
+"""Product cards rendered once and reused by every grid that shows the product.
+
+The same card appears on the home page, its category, its shop, search results and under
+related products, and rendering it (price, rating, place name, photo variants) was most of a
+listing page's time, with loading the product, its shop and photos most of the rest. A card
+depends only on the product and the language (and whether its photo loads eagerly, both kinds
+drawn at once), so it is kept under those until the catalogue changes (``catalog.derived``), and
+listings load from the database only the products whose card is not kept yet (``listed``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from catalog import derived
+from marketplace.i18n import current_locale
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A product in a listing: its id, and the product itself when its card must be drawn."""
+
+    id: int
+    product: Any = None
+
+
+def _key(product_id: int) -> tuple:
+    return ("card", current_locale(), product_id)
+
+
+def _kept(product_id: int) -> tuple[Markup, Markup] | None:
+    return derived.peek(_key(product_id))
+
+
+def listed(ids: list[int]) -> list[Listed]:
+    """The listing's products in order; those without a kept card loaded in one query."""
+    from catalog import services
+
+    missing = [i for i in ids if _kept(i) is None]
+    loaded = {p.id: p for p in services.products_in_order(missing)} if missing else {}
+    return [Listed(i, loaded.get(i)) for i in ids if i in loaded or i not in missing]
+
+
+def _draw(product) -> tuple[Markup, Markup]:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    macros = app.jinja_env.get_template("macros/catalog.html").module
+    return (
+        Markup(macros.card_body(product, False)),  # noqa: S704 - an autoescaping macro's output
+        Markup(macros.card_body(product, True)),  # noqa: S704 - as above
+    )
+
+
+def card_body(item, eager: bool = False) -> Markup:
+    """The inside of a product's card (link, photo, title, price, rating, place, stock), for a
+    product or a ``Listed`` one."""
+    product = item.product if isinstance(item, Listed) else item
+
+    def draw() -> tuple[Markup, Markup]:
+        if product is not None:
+            return _draw(product)
+        from catalog import services  # the kept card expired since the listing looked
+
+        found = services.products_in_order([item.id])
+        return _draw(found[0]) if found else (Markup(""), Markup(""))
+
+    return derived.remember(_key(item.id), draw)[1 if eager else 0]
+
+
+def register_template_globals(app: Flask) -> None:
+    # A global, not a context processor: the card macros are imported by other templates.
+    app.jinja_env.globals["product_card_body"] = card_body
