@@ -24,6 +24,7 @@ from marketplace.auth import services as auth_services
 from marketplace.auth.models import Role, User, hash_secret, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from sellers.workshops import services
 from sellers.workshops.models import Workshop, WorkshopMember
 from sellers.workshops.records import SignInCode
 
@@ -177,7 +178,7 @@ def import_members(workshop: Workshop, data: bytes, trainer: User) -> ImportRepo
             select(func.lower(User.email)).where(func.lower(User.email).in_(list(seen_emails)))
         )
     )
-    room = max(0, workshop.capacity - _member_count(workshop))
+    room = max(0, workshop.capacity - services.member_count(workshop))
     new_users: list[tuple[RowResult, User]] = []
     for result, e164, email in candidates:
         if e164 in taken_phones or (email and email in taken_emails):
@@ -213,17 +214,6 @@ def import_members(workshop: Workshop, data: bytes, trainer: User) -> ImportRepo
     )
     db.session.commit()
     return report
-
-
-def _member_count(workshop: Workshop) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(WorkshopMember)
-            .where(WorkshopMember.workshop_id == workshop.id)
-        )
-        or 0
-    )
 
 
 # --- login cards and one-time sign-in codes ----------------------------------------------------

@@ -9,7 +9,6 @@ so twenty people joining at once are never refused.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -29,7 +28,7 @@ from flask_login import current_user, login_required, login_user
 
 from marketplace import regions
 from marketplace.auth import services as auth_services
-from marketplace.auth.models import Role, User, as_utc
+from marketplace.auth.models import User, as_utc
 from marketplace.auth.views import limited_per_address_and_account
 from marketplace.extensions import limiter
 from marketplace.forms import EmptyForm
@@ -41,6 +40,7 @@ from sellers.workshops import enrolment, followup, services, standing
 from sellers.workshops.access import (
     can_run,
     normalise_join_code,
+    trainer_required,
     trainer_workshop_or_404,
     workshop_by_code,
 )
@@ -70,19 +70,6 @@ def has_endpoint(name: str) -> bool:
 bp.record_once(lambda state: state.app.jinja_env.globals.update(has_endpoint=has_endpoint))
 
 
-def trainer_or_admin(view):
-    """A workshop's own pages: its trainer, or an admin following up (anyone else 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not (current_user.has_role(Role.TRAINER) or current_user.is_admin):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def _expired_form(endpoint: str, **values):
     flash(_("The form had expired. Please try again."), "error")
     return redirect(url_for(endpoint, **values))
@@ -92,7 +79,7 @@ def _expired_form(endpoint: str, **values):
 
 
 @bp.get("/trainer/workshops")
-@trainer_or_admin
+@trainer_required
 def index():
     return render_template(
         "trainer/workshops.html", workshops=services.trainer_workshops(current_user)
@@ -154,13 +141,13 @@ def _save(form: WorkshopForm, workshop: Workshop | None):
 
 
 @bp.route("/trainer/workshops/new", methods=["GET", "POST"])
-@trainer_or_admin
+@trainer_required
 def create():
     return _save(_workshop_form(None), None)
 
 
 @bp.route("/trainer/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
-@trainer_or_admin
+@trainer_required
 def edit(workshop_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     if not workshop.is_open:
@@ -170,7 +157,7 @@ def edit(workshop_id: int):
 
 
 @bp.post("/trainer/workshops/<int:workshop_id>/close")
-@trainer_or_admin
+@trainer_required
 def close(workshop_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     if not EmptyForm().validate_on_submit():
@@ -197,7 +184,7 @@ def _module_titles(workshop: Workshop) -> list[tuple[str, str]]:
 
 
 @bp.get("/trainer/workshops/<int:workshop_id>")
-@trainer_or_admin
+@trainer_required
 def detail(workshop_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     return render_template(
@@ -214,7 +201,7 @@ def detail(workshop_id: int):
 
 
 @bp.get("/trainer/workshops/<int:workshop_id>/projector")
-@trainer_or_admin
+@trainer_required
 def projector(workshop_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     url = join_url(workshop)
@@ -260,7 +247,7 @@ def row_problem(result: enrolment.RowResult) -> str:
 
 
 @bp.post("/trainer/workshops/<int:workshop_id>/import")
-@trainer_or_admin
+@trainer_required
 def import_members(workshop_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     form = ImportForm()
@@ -298,7 +285,7 @@ def import_members(workshop_id: int):
 
 
 @bp.post("/trainer/workshops/<int:workshop_id>/cards")
-@trainer_or_admin
+@trainer_required
 def cards(workshop_id: int):
     """Print page of login cards; each print issues new codes (the old ones stop working)."""
     workshop = trainer_workshop_or_404(workshop_id)
@@ -347,7 +334,7 @@ def _member_or_404(workshop: Workshop, user_id: int) -> User:
 
 
 @bp.post("/trainer/workshops/<int:workshop_id>/members/<int:user_id>/reset-code")
-@trainer_or_admin
+@trainer_required
 def reset_code(workshop_id: int, user_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     participant = _member_or_404(workshop, user_id)
@@ -361,7 +348,7 @@ def reset_code(workshop_id: int, user_id: int):
 
 
 @bp.post("/trainer/workshops/<int:workshop_id>/members/<int:user_id>/notes")
-@trainer_or_admin
+@trainer_required
 def add_note(workshop_id: int, user_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     participant = _member_or_404(workshop, user_id)
@@ -378,7 +365,7 @@ def add_note(workshop_id: int, user_id: int):
 
 
 @bp.get("/trainer/workshops/<int:workshop_id>/report")
-@trainer_or_admin
+@trainer_required
 def report(workshop_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     rows = standing.report(workshop)
@@ -401,7 +388,7 @@ def report(workshop_id: int):
 
 
 @bp.get("/trainer/workshops/<int:workshop_id>/report.csv")
-@trainer_or_admin
+@trainer_required
 def report_csv(workshop_id: int):
     workshop = trainer_workshop_or_404(workshop_id)
     body = followup.report_csv(workshop, standing.report(workshop))
