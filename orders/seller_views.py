@@ -84,6 +84,12 @@ def _csrf_failed(form: FlaskForm) -> bool:
     return bool(token is not None and token.errors)
 
 
+def _no_shop_yet():
+    """Shop pages before the shop exists: say what comes first and go there."""
+    flash(_("First tell buyers about your shop."), "info")
+    return redirect(url_for("sellers.shop_profile"))
+
+
 def _own_part(part_id: int):
     return fulfilment.get_part_for_seller(catalog_services.seller_for(current_user), part_id)
 
@@ -93,8 +99,7 @@ def _own_part(part_id: int):
 def orders():
     seller = catalog_services.seller_for(current_user)
     if seller is None:
-        flash(_("First tell buyers about your shop."), "info")
-        return redirect(url_for("sellers.shop_profile"))
+        return _no_shop_yet()
     tab = request.args.get("status", "new")
     if tab not in TABS:
         tab = "new"
@@ -235,8 +240,7 @@ def cancel(part_id: int):
 def money():
     seller = catalog_services.seller_for(current_user)
     if seller is None:
-        flash(_("First tell buyers about your shop."), "info")
-        return redirect(url_for("sellers.shop_profile"))
+        return _no_shop_yet()
     return render_template(
         "seller/money.html",
         seller=seller,
@@ -278,8 +282,7 @@ def _render_reviews(seller, *, failed: ReplyForm | None = None, failed_id=None, 
 def shop_reviews():
     seller = catalog_services.seller_for(current_user)
     if seller is None:
-        flash(_("First tell buyers about your shop."), "info")
-        return redirect(url_for("sellers.shop_profile"))
+        return _no_shop_yet()
     return _render_reviews(seller)
 
 
