@@ -27,7 +27,7 @@ from marketplace import regions
 from marketplace.extensions import db
 from marketplace.i18n import format_rupiah
 from sellers.models import ShareChannel, ShareEvent
-from sellers.workshops.models import Workshop
+from sellers.workshops import practice
 
 MESSAGE_LANGUAGES = ("id", "en")
 DEFAULT_MESSAGE_LANGUAGE = "id"  # the buyers of village products are mostly Indonesian
@@ -108,13 +108,7 @@ def place(village_code: str) -> str:
 def product_url(product) -> str:
     """The product's public page; a practice product's page in its workshop's market, so a
     participant practises sharing with the room's WhatsApp group (only members can open it)."""
-    if product.practice_workshop_id is not None:
-        workshop = db.session.get(Workshop, product.practice_workshop_id)
-        if workshop is not None:
-            return url_for(
-                "practice.product", code=workshop.join_code, slug=product.slug, _external=True
-            )
-    return url_for("catalog.product", slug=product.slug, _external=True)
+    return practice.product_url(product, external=True)
 
 
 def shop_url(seller) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import delete, func, select
 
 from catalog import services as catalog
@@ -133,6 +133,28 @@ def create_practice_product(workshop: Workshop, user: User, data: catalog.Produc
     _check_access(workshop, user)
     seller = practice_shop(user)
     return catalog.create_product(seller, data, practice_workshop_id=workshop.id)
+
+
+def _join_code_of(product: Product) -> str | None:
+    if product.practice_workshop_id is None:
+        return None
+    workshop = db.session.get(Workshop, product.practice_workshop_id)
+    return workshop.join_code if workshop is not None else None
+
+
+def product_url(product: Product, external: bool = False) -> str:
+    """A product's page: a practice product's is in its workshop's market (for cart, order and
+    share links), any other product's is its public page."""
+    code = _join_code_of(product)
+    if code is None:
+        return url_for("catalog.product", slug=product.slug, _external=external)
+    return url_for("practice.product", code=code, slug=product.slug, _external=external)
+
+
+def market_url(product: Product) -> str:
+    """The market a practice product is listed in (the seller's products for any other)."""
+    code = _join_code_of(product)
+    return url_for("practice.market", code=code) if code else url_for("sellers.products")
 
 
 def _listed(workshop: Workshop):

@@ -13,9 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from catalog import services as catalog
-from catalog.models import Product
 from marketplace.errors import NotFound
-from marketplace.extensions import db
 from marketplace.forms import EmptyForm
 from marketplace.request_hygiene import safe_redirect_target
 from sellers.views import _product_data, _product_form
@@ -26,35 +24,14 @@ from sellers.workshops.access import (
     trainer_required,
     trainer_workshop_or_404,
 )
-from sellers.workshops.models import Workshop
 
 bp = Blueprint("practice", __name__)
 
 
 @bp.record_once
 def _template_globals(state) -> None:
-    state.app.jinja_env.globals["practice_product_url"] = practice_product_url
-    state.app.jinja_env.globals["practice_market_url"] = practice_market_url
-
-
-def _code_of(product: Product) -> str | None:
-    if product.practice_workshop_id is None:
-        return None
-    workshop = db.session.get(Workshop, product.practice_workshop_id)
-    return workshop.join_code if workshop is not None else None
-
-
-def practice_product_url(product: Product) -> str:
-    """Where a practice product's page is (its workshop's market), for cart and order pages."""
-    code = _code_of(product)
-    if code is None:
-        return url_for("catalog.product", slug=product.slug)
-    return url_for("practice.product", code=code, slug=product.slug)
-
-
-def practice_market_url(product: Product) -> str:
-    code = _code_of(product)
-    return url_for("practice.market", code=code) if code else url_for("sellers.products")
+    state.app.jinja_env.globals["practice_product_url"] = practice.product_url
+    state.app.jinja_env.globals["practice_market_url"] = practice.market_url
 
 
 @bp.get("/join/<code>/market")

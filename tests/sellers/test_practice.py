@@ -644,7 +644,7 @@ def test_retention_days_are_configurable(app_ctx):
 def test_the_market_links_are_practice_links(room, app_ctx):
     workshop, *_rest, product = room
     with app_ctx.test_request_context():
-        from sellers.workshops.practice_views import practice_product_url
+        from sellers.workshops.practice import product_url as practice_product_url
 
         assert practice_product_url(product) == url_for(
             "practice.product", code=workshop.join_code, slug=product.slug
