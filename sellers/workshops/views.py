@@ -186,7 +186,11 @@ def _module_titles(workshop: Workshop) -> list[tuple[str, str]]:
 @bp.get("/trainer/workshops/<int:workshop_id>")
 @trainer_required
 def detail(workshop_id: int):
-    workshop = trainer_workshop_or_404(workshop_id)
+    return _detail_page(trainer_workshop_or_404(workshop_id), ImportForm())
+
+
+def _detail_page(workshop: Workshop, import_form: ImportForm) -> str:
+    """The workshop's page; ``import_form`` carries a refused upload's errors."""
     return render_template(
         "trainer/workshop.html",
         workshop=workshop,
@@ -195,7 +199,7 @@ def detail(workshop_id: int):
         module_titles=_module_titles(workshop),
         local_start=_as_local(workshop),
         action_form=EmptyForm(),
-        import_form=ImportForm(),
+        import_form=import_form,
         needs_password=enrolment.needs_password,
     )
 
@@ -268,20 +272,7 @@ def import_members(workshop_id: int):
                 row_problem=row_problem,
                 action_form=EmptyForm(),
             )
-    return (
-        render_template(
-            "trainer/workshop.html",
-            workshop=workshop,
-            members=services.members(workshop),
-            join_url=join_url(workshop),
-            module_titles=_module_titles(workshop),
-            local_start=_as_local(workshop),
-            action_form=EmptyForm(),
-            import_form=form,
-            needs_password=enrolment.needs_password,
-        ),
-        400,
-    )
+    return _detail_page(workshop, form), 400
 
 
 @bp.post("/trainer/workshops/<int:workshop_id>/cards")
