@@ -252,11 +252,22 @@ def _delete_practice_data(workshop_id: int) -> tuple[Removed, list]:
 def reset(workshop: Workshop, actor: User) -> Removed:
     """The trainer's reset: the workshop's practice orders, ledger lines, reviews, products and
     their photos go, so the room can practise again from a clean market. Audited."""
+    return _wipe(workshop, actor.id, "workshop.practice_reset")
+
+
+def _wipe(
+    workshop: Workshop, actor_id: int | None, action: str, purged_at: datetime | None = None
+) -> Removed:
+    """Delete a workshop's practice data and audit it in one transaction (noting ``purged_at``
+    when given); the photo files go once it is committed (a rolled-back delete must not lose
+    them)."""
     try:
         removed, photos = _delete_practice_data(workshop.id)
+        if purged_at is not None:
+            workshop.practice_purged_at = purged_at
         audit.record(
-            actor.id,
-            "workshop.practice_reset",
+            actor_id,
+            action,
             f"workshop #{workshop.id}",
             f"{removed.orders} orders, {removed.ledger_lines} ledger lines, "
             f"{removed.reviews} reviews, {removed.products} products",
@@ -290,24 +301,9 @@ def purge_closed(now: datetime | None = None) -> list[tuple[Workshop, Removed]]:
     )
     done = []
     for workshop_id in ids:
-        try:
-            workshop = db.session.get(Workshop, workshop_id, with_for_update=True)
-            if workshop is None or workshop.practice_purged_at is not None:
-                db.session.rollback()
-                continue
-            removed, photos = _delete_practice_data(workshop_id)
-            workshop.practice_purged_at = now
-            audit.record(
-                None,
-                "workshop.practice_purged",
-                f"workshop #{workshop_id}",
-                f"{removed.orders} orders, {removed.products} products",
-            )
-            db.session.commit()
-        except BaseException:
+        workshop = db.session.get(Workshop, workshop_id, with_for_update=True)
+        if workshop is None or workshop.practice_purged_at is not None:
             db.session.rollback()
-            raise
-        db.session.expire_all()
-        removed.files = catalog.remove_unused_photo_files(photos)
-        done.append((workshop, removed))
+            continue
+        done.append((workshop, _wipe(workshop, None, "workshop.practice_purged", now)))
     return done
