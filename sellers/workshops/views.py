@@ -62,14 +62,6 @@ bp = Blueprint("workshops", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def has_endpoint(name: str) -> bool:
-    """Whether a page exists in this app, so a link to an optional part can be left out."""
-    return name in current_app.view_functions
-
-
-bp.record_once(lambda state: state.app.jinja_env.globals.update(has_endpoint=has_endpoint))
-
-
 def _expired_form(endpoint: str, **values):
     flash(_("The form had expired. Please try again."), "error")
     return redirect(url_for(endpoint, **values))
