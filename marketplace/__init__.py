@@ -48,7 +48,7 @@ def register_config(app: Flask, overrides: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
-    from marketplace import media, page_cache, rate_limits  # noqa: F401 (registers database://)
+    from marketplace import media, page_cache, rate_limits, sessions  # noqa: F401 (database://)
     from marketplace.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
     csrf.init_app(app)
+    sessions.init_app(app)  # after Flask-WTF: its template helper is replaced by a cheaper one
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

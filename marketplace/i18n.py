@@ -19,6 +19,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
+from marketplace.auth import signed_in
 from marketplace.extensions import babel
 
 
@@ -29,7 +30,11 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return str(chosen)
-    user_locale = getattr(current_user, "locale", None) if current_user else None
+    known = signed_in.lookup()  # the account's language without loading the account
+    if known is not None:
+        user_locale = known.locale
+    else:
+        user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return str(user_locale)
     return current_app.config["BABEL_DEFAULT_LOCALE"]

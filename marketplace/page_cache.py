@@ -38,7 +38,9 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from marketplace.auth import signed_in
 from marketplace.extensions import cache
+from marketplace.sessions import csrf_token
 
 VERSION_KEY = "page-cache-version"
 CACHEABLE_ARGS = frozenset({"page", "sort", "lang"})
@@ -51,6 +53,7 @@ _GENERATION = "page_cache_generation"  # per app: catalogue changes this process
 FRAGMENTS: dict[str, str] = {
     "account": "partials/account_nav.html",  # cart link with its count, account links
     "flashes": "partials/flashes.html",
+    "soft_csrf": "",  # a form token for a visitor with a session, else nothing (no template)
 }
 CSRF_MARKER = "<!--mm-hole:csrf-->"
 _CSRF_IN_BODY = (str(escape(CSRF_MARKER)), CSRF_MARKER)  # printed in an attribute: escaped
@@ -120,6 +123,12 @@ def hole(name: str) -> Markup:
 
 
 def _render_fragment(name: str) -> str:
+    if name == "soft_csrf":
+        # Forms whose view also takes same-origin posts without a token (add to cart): the
+        # token only for a visitor who has a session already, so a first visit starts none.
+        if not session:
+            return ""
+        return f'<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">'
     if name == "flashes":
         if "_flashes" not in session:
             return ""  # nothing pending: no template work, and the session is left alone
@@ -156,13 +165,7 @@ def _account_nav() -> str:
     """
     from marketplace.i18n import current_locale
 
-    count = current_app.jinja_env.globals.get("cart_count")
-    user = current_user
-    visitor = HeaderVisitor(
-        is_authenticated=bool(user.is_authenticated),
-        roles=frozenset(str(r.value) for r in user.roles) if user.is_authenticated else frozenset(),
-        in_cart=int(count()) if callable(count) else 0,
-    )
+    visitor = header_visitor()
     key = (current_locale(), request.script_root, visitor)
     kept: dict = current_app.extensions.setdefault("page_cache_headers", {})
     html = kept.get(key)
@@ -172,10 +175,27 @@ def _account_nav() -> str:
             kept.clear()
         kept[key] = html
     if _CSRF_IN_BODY[0] in html:
-        from flask_wtf.csrf import generate_csrf
-
-        html = html.replace(_CSRF_IN_BODY[0], str(escape(generate_csrf())))
+        html = html.replace(_CSRF_IN_BODY[0], str(escape(csrf_token())))
     return html
+
+
+def header_visitor() -> HeaderVisitor:
+    """This request's visitor as the header knows them: from the one-query lookup when the
+    user has not been loaded, else from ``current_user`` and the cart's own count."""
+    known = signed_in.lookup()
+    if known is not None:
+        return HeaderVisitor(known.is_authenticated, known.roles, known.in_cart)
+    user = current_user
+    return HeaderVisitor(
+        is_authenticated=bool(user.is_authenticated),
+        roles=frozenset(str(r.value) for r in user.roles) if user.is_authenticated else frozenset(),
+        in_cart=_count_in_cart(),
+    )
+
+
+def _count_in_cart() -> int:
+    count = current_app.jinja_env.globals.get("cart_count")
+    return int(count()) if callable(count) else 0
 
 
 def _render_as(visitor: HeaderVisitor) -> str:
@@ -225,24 +245,29 @@ def render_shared(view: Callable, *args, **kwargs):
         _restore("csrf_token", saved_token, missing)
 
 
+def _logged_in() -> bool:
+    known = signed_in.lookup()
+    return bool(known.is_authenticated if known is not None else current_user.is_authenticated)
+
+
 def fill(body: str) -> Response:
     """The shared copy with this visitor's parts in its holes.
 
     Pages with anything of the visitor in them (a login, a cart, a message, a form token) are
     marked private so no shared cache on the way keeps them; every copy varies by cookie.
     """
-    personal = current_user.is_authenticated or bool(session.get("cart"))
+    personal = _logged_in() or bool(session.get("cart"))
     for name in FRAGMENTS:
         marker = _marker(name)
         if marker in body:
-            if name == "flashes" and "_flashes" in session:
+            if (name == "flashes" and "_flashes" in session) or (
+                name == "soft_csrf" and bool(session)
+            ):
                 personal = True
             body = body.replace(marker, _render_fragment(name))
     for marker in _CSRF_IN_BODY:
         if marker in body:
-            from flask_wtf.csrf import generate_csrf
-
-            body = body.replace(marker, str(escape(generate_csrf())))
+            body = body.replace(marker, str(escape(csrf_token())))
             personal = True
     response = make_response(body)
     response.vary.add("Cookie")
@@ -308,6 +333,6 @@ def init_app(app: Flask) -> None:
         # Any page shown to a logged-in visitor (from the cache or not) is theirs alone; a
         # user never looked up for this request is not loaded just to say so.
         user = g.get(_LOGIN_USER)
-        if user is not None and user.is_authenticated:
+        if user.is_authenticated if user is not None else signed_in.looked_up_logged_in():
             response.headers.setdefault("Cache-Control", "private, no-cache")
         return response

@@ -15,10 +15,11 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, bindparam, func, or_, select
 
 from catalog.models import Product, ProductStatus
 from catalog.shops import Seller, SellerStatus
+from marketplace.auth import signed_in
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from orders import notifications, practice
@@ -311,10 +312,27 @@ _COUNT_QUERY = (
 )
 
 
+def _cart_size(user_id: ColumnElement[int]) -> ScalarSelect:
+    return (
+        select(func.coalesce(func.sum(CartItem.quantity), 0))
+        .join(Cart, CartItem.cart_id == Cart.id)
+        .where(Cart.user_id == user_id)
+        .scalar_subquery()
+    )
+
+
+def _guest_cart_size(session: MutableMapping) -> int:
+    return sum(SessionStore(session).items().values())
+
+
+# Pages from the page cache learn the count in the query that finds the logged-in visitor.
+signed_in.provide_cart_size(_cart_size, _guest_cart_size)
+
+
 def count(user, session: MutableMapping) -> int:
     """Items in the cart for the header badge: no catalogue lookups, just the stored numbers."""
     if user is not None and user.is_authenticated:
         # One small query on every page a logged-in buyer opens (the header is filled per
         # request, even on cached pages), not the cart and its items as two.
         return int(db.session.scalar(_COUNT_QUERY, {"user_id": user.id}) or 0)
-    return sum(SessionStore(session).items().values())
+    return _guest_cart_size(session)

@@ -31,10 +31,11 @@ from orders.checkout import postal_code_matches
 
 class AddToCartForm(FlaskForm):
     """Posted from product pages, which come from the page cache. The page's CSRF token is
-    filled in per visitor (``marketplace.page_cache``) and the view checks it whenever it is
-    sent; posts without one (pages kept from before tokens were filled in, simple clients) are
-    refused unless the browser says they come from this site, and the session cookie is
-    SameSite=Lax, so a foreign site cannot post into a visitor's cart."""
+    filled in per visitor (``marketplace.page_cache``) once the visitor has a session, and the
+    view checks it whenever it is sent. A first visit's page carries none, so opening a shared
+    link starts no session: posts without a token are refused unless the browser says they come
+    from this site, and the session cookie is SameSite=Lax, so a foreign site cannot post into a
+    visitor's cart."""
 
     class Meta:
         csrf = False  # checked by the view, see above

@@ -21,6 +21,7 @@ from tests.factories import make_product, make_seller, make_user
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BADGE_RE = re.compile(r'class="badge">(\d+)<')
+SOFT_HOLE = "<!--mm-hole:soft_csrf-->"  # add to cart: a token for visitors with a session
 
 
 @pytest.fixture()
@@ -53,9 +54,9 @@ def _kept_pages() -> list[str]:
     return bodies
 
 
-def _raw_token(client) -> str:
+def _raw_token(client) -> str | None:
     with client.session_transaction() as session:
-        return session["csrf_token"]
+        return session.get("csrf_token")
 
 
 def _token_owner(app, token: str) -> str:
@@ -126,8 +127,10 @@ def test_interleaved_visitors_each_see_only_their_own_parts(cached):
 
             for html, client in ((mine, buyer), (theirs, seller), (nobody, guest)):
                 tokens = TOKEN_RE.findall(html)
-                if url == urls[0] or client is not guest:  # a form on the page, or log out
+                if client is not guest:  # log out, and the product page's form
                     assert tokens, url
+                else:  # a visitor without a session is given no token, so no session starts
+                    assert tokens == [], url
                 for token in tokens:
                     assert _token_owner(app, token) == _raw_token(client)
             for name in ("Rina Wulandari", "rina@example.id"):
@@ -136,9 +139,10 @@ def test_interleaved_visitors_each_see_only_their_own_parts(cached):
 
     kept = _kept_pages()
     assert len(kept) >= len(urls) * 2  # both languages of each page
-    secrets = {_raw_token(c) for c in (buyer, seller, guest)}
+    secrets = {_raw_token(c) for c in (buyer, seller)}
+    assert _raw_token(guest) is None
     hole = "&lt;!--mm-hole:csrf--&gt;"
-    assert any(hole in body for body in kept)  # the product pages' form
+    assert any(SOFT_HOLE in body for body in kept)  # the product pages' form
     for body in kept:
         assert set(TOKEN_RE.findall(body)) <= {hole}
         assert not any(secret in body for secret in secrets)
@@ -157,7 +161,7 @@ def test_kept_pages_never_hold_a_token_or_a_name(cached):
     assert token and "mm-hole" not in html
     (body,) = [b for b in _kept_pages() if product.title in b]
     assert all(t not in body for t in token)
-    assert "&lt;!--mm-hole:csrf--&gt;" in body  # the hole the form's token goes in
+    assert SOFT_HOLE in body  # the hole the form's token goes in
     assert "Sari Kusuma" not in body and "sari@example.id" not in body
 
 
@@ -166,22 +170,48 @@ def test_add_to_cart_from_a_cached_page_passes_the_token_check(cached):
     first, second = _visitor(cached), _visitor(cached)
     _page(first, f"/p/{product.slug}")  # fills the cache
     _rename_behind_the_orm(product, "Garam Pemongkong Baru")
+
+    # A first visit from a shared link: the kept page, no token and no session started.
+    response = second.get(f"/p/{product.slug}")
+    html = response.get_data(as_text=True)
+    assert "Garam Pemongkong Baru" not in html  # the kept copy
+    assert TOKEN_RE.findall(html) == [] and "mm-hole" not in html
+    assert "Set-Cookie" not in response.headers
+    answer = second.post(
+        "/cart/items", data={"product_id": product.id, "quantity": 3}, headers=SAME_ORIGIN
+    )
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/cart")
+
+    # Now with a session: the same kept copy carries this visitor's token, which passes.
     html = _page(second, f"/p/{product.slug}")
-    assert "Garam Pemongkong Baru" not in html  # the kept copy, so the token was filled in
-    response = second.post(
+    assert "Garam Pemongkong Baru" not in html
+    answer = second.post(
         "/cart/items",
-        data={"product_id": product.id, "quantity": 3, "csrf_token": csrf_from(html)},
+        data={"product_id": product.id, "quantity": 2, "csrf_token": csrf_from(html)},
         headers=SAME_ORIGIN,
     )
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith("/cart")
+    assert answer.status_code == 303
     with second.session_transaction() as session:
-        assert carts.SessionStore(session).items() == {product.id: 3}
+        assert carts.SessionStore(session).items() == {product.id: 5}
+
+
+def test_a_post_without_a_token_from_another_site_is_refused(cached):
+    product = make_product(stock=9)
+    visitor = _visitor(cached)
+    _page(visitor, f"/p/{product.slug}")
+    for foreign in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+        answer = visitor.post(
+            "/cart/items", data={"product_id": product.id, "quantity": 1}, headers=foreign
+        )
+        assert answer.status_code == 400
+    with visitor.session_transaction() as session:
+        assert carts.SessionStore(session).items() == {}
 
 
 def test_another_visitors_token_is_refused(cached):
     product = make_product(stock=9)
     first, second = _visitor(cached), _visitor(cached)
+    login(first, make_user().email)
     token = csrf_from(_page(first, f"/p/{product.slug}"))
     _page(second, f"/p/{product.slug}")
     response = second.post(
@@ -208,6 +238,9 @@ def test_logged_in_pages_are_private_and_every_page_varies_by_cookie(cached):
         assert "Cookie" in personal.headers["Vary"]
         # after_request hooks still run for pages from the cache (security headers here)
         assert "Content-Security-Policy" in personal.headers
+    first_visit = guest.get(f"/p/{product.slug}")  # no session yet: nothing personal in it
+    assert "private" not in first_visit.headers.get("Cache-Control", "")
+    guest.post("/cart/items", data={"product_id": product.id, "quantity": 1}, headers=SAME_ORIGIN)
     with_form = guest.get(f"/p/{product.slug}")
     assert with_form.headers["Cache-Control"] == "private, no-cache"  # holds this visitor's token
     fresh = member.get(f"/c/{product.category.slug}?utm_source=wa")  # never kept: rendered anew
