@@ -1,7 +1,7 @@
 """Storefront benchmark: gunicorn + wrk against the marketplace and a bare Flask app.
 
     .venv/bin/python bench/storefront.py [--products 10000] [--duration 5] [--rounds 3]
-        [--connections 16]
+        [--connections 16] [--visitors "anonymous,buyer with cart,page cache off"]
 
 Builds a throw-away SQLite marketplace (demo data grown to N products), serves it and a bare
 Flask "hello" app under gunicorn on 127.0.0.1 with the same worker count, loads each with wrk
@@ -269,7 +269,13 @@ def main() -> None:
     )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
+    parser.add_argument(
+        "--visitors",
+        default="anonymous,buyer with cart,page cache off",
+        help="which of the three kinds of visit to measure (comma-separated)",
+    )
     args = parser.parse_args()
+    kinds = {k.strip() for k in args.visitors.split(",")}
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
 
@@ -303,6 +309,7 @@ def main() -> None:
         runs = [("anonymous", name, base + path, "") for name, path in paths.items()]
         runs += [("buyer with cart", name, base + path, cookie) for name, path in paths.items()]
         runs += [("page cache off", name, raw + path, "") for name, path in paths.items()]
+        runs = [run for run in runs if run[0] in kinds]
         for _kind, _name, url, with_cookie in runs:  # warm every worker's caches
             for _ in range(args.workers * 3):
                 fetch(url, with_cookie)

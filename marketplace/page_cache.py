@@ -19,10 +19,13 @@ once; with the in-process default other workers may lag by at most ``PAGE_CACHE_
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import re
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Flask,
@@ -49,14 +52,15 @@ _LOGIN_USER = "_login_user"  # where Flask-Login keeps the request's user on ``g
 _GENERATION = "page_cache_generation"  # per app: catalogue changes this process has seen
 
 # The fragments filled in per request. A marker begins with "<", which every printed value is
-# escaped away from, so nothing a seller or buyer types can ever look like one.
+# escaped away from, and carries a tag derived from the secret key, so nothing a seller or buyer
+# types can ever look like one (not even where the CSRF marker is printed escaped).
 FRAGMENTS: dict[str, str] = {
     "account": "partials/account_nav.html",  # cart link with its count, account links
     "flashes": "partials/flashes.html",
     "soft_csrf": "",  # a form token for a visitor with a session, else nothing (no template)
 }
-CSRF_MARKER = "<!--mm-hole:csrf-->"
-_CSRF_IN_BODY = (str(escape(CSRF_MARKER)), CSRF_MARKER)  # printed in an attribute: escaped
+CSRF = "csrf"  # the hole a CSRF token goes in (``csrf_token()`` while a shared copy renders)
+_HOLES = "page_cache_holes"  # per app: the marker tag and the pattern that finds markers
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,20 @@ class Kept:
     extra: Any = None
 
 
-def _marker(name: str) -> str:
-    return f"<!--mm-hole:{name}-->"
+def _holes() -> tuple[str, re.Pattern[str]]:
+    holes = current_app.extensions.get(_HOLES)
+    if holes is None:
+        key = str(current_app.secret_key).encode()
+        tag = hmac.new(key, b"page-cache holes", hashlib.sha256).hexdigest()[:16]
+        names = "|".join(map(re.escape, [*FRAGMENTS, CSRF]))
+        pattern = re.compile(rf"<!--mm-hole:{tag}:({names})-->|&lt;!--mm-hole:{tag}:({CSRF})--&gt;")
+        holes = current_app.extensions[_HOLES] = (tag, pattern)
+    return holes
+
+
+def marker(name: str) -> str:
+    """The marker a shared copy holds where the hole ``name`` is filled in per request."""
+    return f"<!--mm-hole:{_holes()[0]}:{name}-->"
 
 
 def _enabled() -> bool:
@@ -118,7 +134,7 @@ def hole(name: str) -> Markup:
     """``{{ page_hole('account') }}`` in a template: the visitor's fragment, or its marker while
     a copy for everyone is being rendered."""
     if g.get(_RENDERING):
-        return Markup(_marker(name))  # noqa: S704 - a fixed marker of ours
+        return Markup(marker(name))  # noqa: S704 - a fixed marker of ours
     return Markup(_render_fragment(name))  # noqa: S704 - rendered by an autoescaping template
 
 
@@ -174,8 +190,9 @@ def _account_nav() -> str:
         if len(kept) >= MAX_HEADERS:
             kept.clear()
         kept[key] = html
-    if _CSRF_IN_BODY[0] in html:
-        html = html.replace(_CSRF_IN_BODY[0], str(escape(csrf_token())))
+    in_attribute = str(escape(marker(CSRF)))
+    if in_attribute in html:
+        html = html.replace(in_attribute, str(escape(csrf_token())))
     return html
 
 
@@ -203,7 +220,7 @@ def _render_as(visitor: HeaderVisitor) -> str:
     saved_user = g.get(_LOGIN_USER, missing)
     saved_token = g.get("csrf_token", missing)
     setattr(g, _LOGIN_USER, visitor)
-    g.csrf_token = CSRF_MARKER
+    g.csrf_token = marker(CSRF)
     try:
         return render_template(FRAGMENTS["account"], in_cart=visitor.in_cart)
     finally:
@@ -236,7 +253,7 @@ def render_shared(view: Callable, *args, **kwargs):
     g.setdefault(_RENDERING, 0)
     g._page_cache_rendering += 1
     setattr(g, _LOGIN_USER, login_manager.anonymous_user())
-    g.csrf_token = CSRF_MARKER
+    g.csrf_token = marker(CSRF)
     try:
         return view(*args, **kwargs)
     finally:
@@ -250,26 +267,48 @@ def _logged_in() -> bool:
     return bool(known.is_authenticated if known is not None else current_user.is_authenticated)
 
 
-def fill(body: str) -> Response:
-    """The shared copy with this visitor's parts in its holes.
+def split(body: str) -> tuple[bytes | str, ...]:
+    """A rendered shared copy as kept: its UTF-8 text between the holes, and the holes' names
+    (``(text, name, text, …, text)``), so a hit is one join with no search or re-encoding."""
+    pattern = _holes()[1]
+    parts: list[bytes | str] = []
+    start = 0
+    for found in pattern.finditer(body):
+        parts.append(body[start : found.start()].encode())
+        parts.append(found.group(1) or found.group(2))
+        start = found.end()
+    parts.append(body[start:].encode())
+    return tuple(parts)
+
+
+def _fill_hole(name: str) -> tuple[str, bool]:
+    """What goes in a hole for this visitor, and whether it is theirs alone."""
+    if name == CSRF:
+        return str(escape(csrf_token())), True
+    personal = (name == "flashes" and "_flashes" in session) or (
+        name == "soft_csrf" and bool(session)
+    )
+    return _render_fragment(name), personal
+
+
+def fill(kept: tuple[bytes | str, ...]) -> Response:
+    """The shared copy (as ``split`` keeps it) with this visitor's parts in its holes.
 
     Pages with anything of the visitor in them (a login, a cart, a message, a form token) are
     marked private so no shared cache on the way keeps them; every copy varies by cookie.
     """
     personal = _logged_in() or bool(session.get("cart"))
-    for name in FRAGMENTS:
-        marker = _marker(name)
-        if marker in body:
-            if (name == "flashes" and "_flashes" in session) or (
-                name == "soft_csrf" and bool(session)
-            ):
-                personal = True
-            body = body.replace(marker, _render_fragment(name))
-    for marker in _CSRF_IN_BODY:
-        if marker in body:
-            body = body.replace(marker, str(escape(csrf_token())))
-            personal = True
-    response = make_response(body)
+    parts = list(kept)
+    filled: dict[str, bytes] = {}
+    for at in range(1, len(parts), 2):
+        name = cast(str, parts[at])
+        text = filled.get(name)
+        if text is None:
+            value, theirs = _fill_hole(name)
+            personal = personal or theirs
+            text = filled[name] = value.encode()
+        parts[at] = text
+    response = make_response(b"".join(cast(list[bytes], parts)))
     response.vary.add("Cookie")
     if personal:
         response.headers["Cache-Control"] = "private, no-cache"
@@ -288,7 +327,7 @@ def serve(key_parts: tuple[Hashable, ...], render: Callable[[], object]) -> obje
     from marketplace.i18n import current_locale
 
     # The shared version alone: with a shared backend every worker finds the same copies.
-    key = "page:" + repr((_version(), current_locale(), *key_parts))
+    key = "page2:" + repr((_version(), current_locale(), *key_parts))  # 2: kept as ``split``
     stored = cache.get(key)
     if stored is None:
         result = render_shared(render)
@@ -296,7 +335,7 @@ def serve(key_parts: tuple[Hashable, ...], render: Callable[[], object]) -> obje
             result = Kept(result)
         if not isinstance(result, Kept):
             return result
-        stored = (result.body, result.extra)
+        stored = (split(result.body), result.extra)
         cache.set(key, stored, timeout=current_app.config["PAGE_CACHE_SECONDS"])
     g.page_cache_extra = stored[1]
     return fill(stored[0])
