@@ -22,27 +22,32 @@ from marketplace.i18n import current_locale
 
 @dataclass(frozen=True)
 class Listed:
-    """A product in a listing: its id, and the product itself when its card must be drawn."""
+    """A product in a listing: its id, and either its kept card (both kinds) or the product
+    itself when the card must be drawn."""
 
     id: int
     product: Any = None
+    kept: tuple[Markup, Markup] | None = None
 
 
-def _key(product_id: int) -> tuple:
-    return ("card", current_locale(), product_id)
-
-
-def _kept(product_id: int) -> tuple[Markup, Markup] | None:
-    return derived.peek(_key(product_id))
+def _key(product_id: int, locale: str | None = None) -> tuple:
+    return ("card", locale or current_locale(), product_id)
 
 
 def listed(ids: list[int]) -> list[Listed]:
-    """The listing's products in order; those without a kept card loaded in one query."""
+    """The listing's products in order, with the cards kept already; the others loaded in one
+    query. The language and the kept cards are looked up once for the whole listing."""
     from catalog import services
 
-    missing = [i for i in ids if _kept(i) is None]
+    locale = current_locale()
+    kept = derived.peek_many([_key(i, locale) for i in ids])
+    missing = [i for i, card in zip(ids, kept, strict=True) if card is None]
     loaded = {p.id: p for p in services.products_in_order(missing)} if missing else {}
-    return [Listed(i, loaded.get(i)) for i in ids if i in loaded or i not in missing]
+    return [
+        Listed(i, loaded.get(i), card)
+        for i, card in zip(ids, kept, strict=True)
+        if card is not None or i in loaded
+    ]
 
 
 def _draw(product) -> tuple[Markup, Markup]:
@@ -57,6 +62,8 @@ def _draw(product) -> tuple[Markup, Markup]:
 def card_body(item, eager: bool = False) -> Markup:
     """The inside of a product's card (link, photo, title, price, rating, place, stock), for a
     product or a ``Listed`` one."""
+    if isinstance(item, Listed) and item.kept is not None:
+        return item.kept[1 if eager else 0]
     product = item.product if isinstance(item, Listed) else item
 
     def draw() -> tuple[Markup, Markup]:

@@ -55,6 +55,20 @@ class BoundedCache:
             found = self._items.get(key)
         return found[1] if found is not None and found[0] > time.monotonic() else None
 
+    def peek_many(self, keys: list[Hashable]) -> list[object | None]:
+        """The live values under ``keys`` (None where there is none), each marked as used."""
+        now = time.monotonic()
+        values: list[object | None] = []
+        with self._lock:
+            for key in keys:
+                found = self._items.get(key)
+                if found is not None and found[0] > now:
+                    self._items.move_to_end(key)
+                    values.append(found[1])
+                else:
+                    values.append(None)
+        return values
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -78,6 +92,13 @@ def peek(key: tuple[Hashable, ...]) -> Any:
     """What ``remember`` keeps for ``key`` now, or None."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return store(app).peek((catalogue_version(), *key))
+
+
+def peek_many(keys: list[tuple[Hashable, ...]]) -> list[Any]:
+    """``peek`` for several keys at once (one version read, one lock)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    version = catalogue_version()
+    return store(app).peek_many([(version, *key) for key in keys])
 
 
 def clear(app: Flask) -> None:

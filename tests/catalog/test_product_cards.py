@@ -98,6 +98,29 @@ def test_the_card_cache_is_bounded_and_expires():
     assert kept.get_or_make(5, 60, lambda: "remade") == "remade"
 
 
+def test_peeking_at_several_cards_keeps_order_and_marks_them_used():
+    kept = derived.BoundedCache(max_items=3)
+    kept.get_or_make("a", 60, lambda: "card a")
+    kept.get_or_make("b", 60, lambda: "card b")
+    kept.get_or_make("gone", -1, lambda: "expired")
+    assert kept.peek_many(["b", "missing", "a", "gone"]) == ["card b", None, "card a", None]
+    kept.get_or_make("c", 60, lambda: "card c")  # full: the least recently used goes
+    assert kept.peek_many(["a", "b", "c"]) == ["card a", "card b", "card c"]  # "gone" went
+
+
+def test_a_listing_with_kept_cards_loads_no_product(client, monkeypatch):
+    _seller, category, products = _shop_with_products(3)
+    client.get(f"/c/{category.slug}")  # draws and keeps the cards
+    from catalog import services
+
+    asked: list[list[int]] = []
+    real = services.products_in_order
+    monkeypatch.setattr(services, "products_in_order", lambda ids: asked.append(ids) or real(ids))
+    html = client.get(f"/c/{category.slug}").get_data(as_text=True)
+    assert all(p.title in html for p in products)
+    assert asked == []
+
+
 def test_a_listings_count_follows_the_catalogue_at_once(client):
     _seller, category, products = _shop_with_products(2)
     html = client.get(f"/c/{category.slug}").get_data(as_text=True)
