@@ -62,14 +62,53 @@ def top_categories() -> list[Category]:
     )
 
 
-def get_category(slug: str) -> Category:
-    category = db.session.scalar(select(Category).where(Category.slug == slug))
-    if category is None:
-        raise NotFound(slug)
-    return category
+@dataclass(frozen=True)
+class CategoryShown:
+    """A category as its page shows it, with its parent and children: categories change
+    rarely, so this is kept until the catalogue changes rather than read on every request."""
+
+    id: int
+    slug: str
+    name_id: str
+    name_en: str
+    parent: CategoryShown | None = None
+    children: tuple[CategoryShown, ...] = ()
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_id
+
+    @classmethod
+    def of(cls, category: Category, family: bool = True) -> CategoryShown:
+        return cls(
+            id=category.id,
+            slug=category.slug,
+            name_id=category.name_id,
+            name_en=category.name_en,
+            parent=cls.of(category.parent, False) if family and category.parent else None,
+            children=tuple(cls.of(c, False) for c in category.children) if family else (),
+        )
 
 
-def category_ids(category: Category) -> list[int]:
+def get_category(slug: str) -> CategoryShown:
+    def load() -> CategoryShown | None:
+        found = db.session.scalar(
+            select(Category)
+            .where(Category.slug == slug)
+            .options(selectinload(Category.children), selectinload(Category.parent))
+        )
+        return CategoryShown.of(found) if found is not None else None
+
+    key = ("category", slug)
+    shown = derived.peek(key)
+    if shown is None:
+        loaded = load()
+        if loaded is None:  # not kept: random addresses must not crowd out the kept cards
+            raise NotFound(slug)
+        shown = derived.remember(key, lambda: loaded)
+    return shown
+
+
+def category_ids(category: Category | CategoryShown) -> list[int]:
     return [category.id, *(child.id for child in category.children)]
 
 
@@ -92,26 +131,39 @@ def _ids(query) -> list[int]:
     return list(db.session.scalars(query.with_only_columns(Product.id)))
 
 
-def _paginate(query, page: int, per_page: int, count_key: tuple, load: Loader) -> Page:
-    """One page of ``query``. Counting a large category costs more than fetching its page, and
-    the count changes only with the catalogue, so it is kept under ``count_key`` until then."""
+def _paginate(
+    build: Callable[[], Select], page: int, per_page: int, key: tuple, order: str, load: Loader
+) -> Page:
+    """One page of the listing ``build()`` makes. Its count, and the ids on each of its pages,
+    change only with the catalogue, so they are kept (``catalog.derived``) under ``key`` (and
+    the order and page) until it changes: counting a large category cost more than fetching
+    its page, and building and running the page's query more than drawing its kept cards."""
     total = derived.remember(
-        ("count", *count_key),
+        ("count", *key),
         lambda: db.session.scalar(
-            select(func.count()).select_from(query.order_by(None).subquery())
+            select(func.count()).select_from(build().order_by(None).subquery())
         ),
     )
-    ids = _ids(query.limit(per_page).offset((page - 1) * per_page))
-    return Page(items=load(ids), page=page, per_page=per_page, total=total or 0)
-
-
-def list_category(category: Category, sort: str, page: int, load: Loader | None = None) -> Page:
-    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    query = (
-        public_products().where(Product.category_id.in_(category_ids(category))).order_by(*order)
+    ids = derived.remember(
+        ("ids", *key, order, page, per_page),
+        lambda: _ids(build().limit(per_page).offset((page - 1) * per_page)),
     )
+    return Page(items=load(list(ids)), page=page, per_page=per_page, total=total or 0)
+
+
+def list_category(
+    category: Category | CategoryShown, sort: str, page: int, load: Loader | None = None
+) -> Page:
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    in_category = category_ids(category)
+
+    def build() -> Select:
+        return public_products().where(Product.category_id.in_(in_category)).order_by(*SORTS[sort])
+
     per_page = current_app.config["PRODUCTS_PER_PAGE"]
-    return _paginate(query, page, per_page, ("category", category.id), load or products_in_order)
+    return _paginate(
+        build, page, per_page, ("category", category.id), sort, load or products_in_order
+    )
 
 
 def featured_products(limit: int, load: Loader | None = None) -> list:
@@ -164,9 +216,13 @@ def get_public_seller(slug: str) -> Seller:
 
 
 def list_seller_products(seller: Seller, page: int, load: Loader | None = None) -> Page:
-    query = public_products().where(Product.seller_id == seller.id).order_by(*SORTS["newest"])
+    def build() -> Select:
+        return public_products().where(Product.seller_id == seller.id).order_by(*SORTS["newest"])
+
     per_page = current_app.config["PRODUCTS_PER_PAGE"]
-    return _paginate(query, page, per_page, ("shop", seller.id), load or products_in_order)
+    return _paginate(
+        build, page, per_page, ("shop", seller.id), "newest", load or products_in_order
+    )
 
 
 def related_products(product: Product, limit: int = 4, load: Loader | None = None) -> list:

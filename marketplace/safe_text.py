@@ -35,8 +35,17 @@ def strip_bidi_controls(text: str) -> str:
     return text.translate(BIDI_CONTROLS) if _has_bidi_controls(text) else text
 
 
+class CheckedMarkup(Markup):
+    """Markup made only of values that went through ``finalize`` already (a rendered product
+    card, a grid of them): printing it again needs no second look for control characters."""
+
+    __slots__ = ()
+
+
 def finalize(value):
     """Jinja's ``finalize`` hook: runs on each expression's value, before autoescaping."""
+    if type(value) is CheckedMarkup:
+        return value
     if isinstance(value, LazyString):
         return strip_bidi_controls(str(value))
     if isinstance(value, Markup):

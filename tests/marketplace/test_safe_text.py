@@ -73,3 +73,11 @@ def test_every_bidi_control_is_stripped_from_long_and_non_ascii_text():
             assert strip_bidi_controls(mixed) == text
             assert finalize(markup(mixed)) == markup(text)
             assert finalize(mixed) == text
+
+
+def test_a_title_with_an_override_reaches_every_grid_without_it(client):
+    product = make_product(title="Gula \u202eAren Sesaot", featured=True)
+    for url in ("/", f"/c/{product.category.slug}", f"/shop/{product.seller.slug}"):
+        for _ in range(2):  # drawn, then from the kept card
+            page = client.get(url).get_data(as_text=True)
+            assert "\u202e" not in page and "Gula Aren Sesaot" in page, url
