@@ -1,4 +1,4 @@
-"""Who is logged in, for the parts of a page every request fills in: one Core query, no ORM.
+"""Who is logged in, for the parts of a page every request fills in: one small query, no ORM.
 
 A page from the page cache needs only this of a logged-in visitor: that they are logged in,
 their roles (for the header's links), their language and how many items their cart holds.
