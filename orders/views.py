@@ -140,12 +140,17 @@ def _same_origin() -> bool:
     """For forms that may come without a CSRF token: the browser must say the post comes from
     this site."""
     fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is not None:  # any that is sent must agree ("null" included: it never does)
+        return urlsplit(origin).netloc == request.host
     if fetch_site is not None:
-        return fetch_site in ("same-origin", "none")
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if origin is None:
+        return True
+    referer = request.headers.get("Referer")
+    if referer is None:
         return True  # old browsers send neither; SameSite=Lax still keeps the cookie home
-    return urlsplit(origin).netloc == request.host
+    return urlsplit(referer).netloc == request.host
 
 
 # --- cart -----------------------------------------------------------------------------------

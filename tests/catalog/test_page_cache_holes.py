@@ -205,7 +205,13 @@ def test_a_post_without_a_token_from_another_site_is_refused(cached):
     product = make_product(stock=9)
     visitor = _visitor(cached)
     _page(visitor, f"/p/{product.slug}")
-    for foreign in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+    for foreign in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "same-origin", "Origin": "https://evil.example"},  # must agree
+        {"Referer": "https://evil.example/page"},
+    ):
         answer = visitor.post(
             "/cart/items", data={"product_id": product.id, "quantity": 1}, headers=foreign
         )
