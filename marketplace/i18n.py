@@ -31,7 +31,7 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return str(chosen)
-    known = signed_in.lookup()  # the account's language without loading the account
+    known = signed_in.lookup_on_cached_pages()  # no account loaded for a cached page
     if known is not None:
         user_locale = known.locale
     else:

@@ -326,6 +326,7 @@ def serve(key_parts: tuple[Hashable, ...], render: Callable[[], object]) -> obje
     """
     from marketplace.i18n import current_locale
 
+    signed_in.for_cached_pages()
     # The shared version alone: with a shared backend every worker finds the same copies.
     key = "page2:" + repr((_version(), current_locale(), *key_parts))  # 2: kept as ``split``
     stored = cache.get(key)

@@ -9,7 +9,10 @@ the cart's count comes from the module that owns carts (``provide_cart_size``), 
 module needs no knowledge of orders.
 
 Whenever the request has loaded the real user (any view that uses ``current_user``), that user
-is the answer and ``lookup`` returns ``None``: the caller then asks ``current_user``. So does
+is the answer and ``lookup`` returns ``None``: the caller then asks ``current_user``. Language
+selection, which runs early in every request, uses the lookup only on requests the page cache
+serves (``for_cached_pages``): any other view loads the user anyway, and a lookup first would
+be a second query. So does
 every case Flask-Login would resolve differently (a remember-me cookie, strict session
 protection).
 """
@@ -29,6 +32,7 @@ from marketplace.extensions import db
 
 _LOGIN_USER = "_login_user"  # where Flask-Login keeps the request's user on ``g``
 _ON_G = "_signed_in"  # the account's rows, kept for the rest of the request
+_CACHED_PAGE = "_signed_in_cached_page"  # set while the page cache serves the request
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,16 @@ def lookup() -> SignedIn | None:
         roles=frozenset(str(row.role) for row in rows if row.role is not None),
         in_cart=int(first.in_cart or 0),
     )
+
+
+def for_cached_pages() -> None:
+    """Mark this request as served from the page cache, where the lookup is all it needs."""
+    setattr(g, _CACHED_PAGE, True)
+
+
+def lookup_on_cached_pages() -> SignedIn | None:
+    """``lookup`` on a request the page cache serves; ``None`` (ask ``current_user``) else."""
+    return lookup() if g.get(_CACHED_PAGE) else None
 
 
 def looked_up_logged_in() -> bool:
