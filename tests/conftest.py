@@ -15,7 +15,7 @@ from sqlalchemy import text
 from catalog import search
 from marketplace import create_app, page_cache
 from marketplace.config import normalise_database_url
-from marketplace.extensions import db, limiter
+from marketplace.extensions import cache, db, limiter
 
 PG_SKIP_REASON = (
     "PostgreSQL run skipped: set TEST_DATABASE_URL "
@@ -153,6 +153,16 @@ def app_ctx(app):
         limiter.reset()
         yield app
         db.session.remove()
+
+
+@pytest.fixture()
+def cached(app_ctx):
+    """The app with its page cache on (30 s) and empty, for tests of what it keeps."""
+    app_ctx.config["PAGE_CACHE_SECONDS"] = 30
+    cache.clear()
+    yield app_ctx
+    app_ctx.config["PAGE_CACHE_SECONDS"] = 0
+    cache.clear()
 
 
 class FreshContextClient(FlaskClient):

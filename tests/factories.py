@@ -8,7 +8,7 @@ import itertools
 from flask import current_app
 from PIL import Image
 
-from catalog.models import Category, Product, ProductStatus
+from catalog.models import Category, Product, ProductImage, ProductStatus
 from marketplace.auth.models import Role, User
 from marketplace.extensions import db
 from sellers.models import Seller, SellerStatus
@@ -106,3 +106,19 @@ def jpeg_bytes(width: int = 800, height: int = 600, color=(160, 90, 40)) -> byte
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), color).save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
+
+
+def add_photos(product: Product, count: int) -> None:
+    """Photo rows for a product (no files: for counts and checks that look at rows only)."""
+    for position in range(count):
+        db.session.add(
+            ProductImage(
+                product_id=product.id,
+                position=position,
+                key=f"k{product.id}-{position}",
+                width=800,
+                height=600,
+                widths="320,640",
+            )
+        )
+    db.session.commit()

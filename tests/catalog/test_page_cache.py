@@ -3,22 +3,12 @@ visitor's own parts filled in per request: test_page_cache_holes.py)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import update
 
 from catalog import services as catalog
 from catalog.models import Product, ProductStatus
-from marketplace.extensions import cache, db
+from marketplace.extensions import db
 from tests.factories import make_product
-
-
-@pytest.fixture()
-def cached(app_ctx):
-    app_ctx.config["PAGE_CACHE_SECONDS"] = 30
-    cache.clear()
-    yield app_ctx
-    app_ctx.config["PAGE_CACHE_SECONDS"] = 0
-    cache.clear()
 
 
 def _rename_behind_the_orm(product: Product, title: str) -> None:

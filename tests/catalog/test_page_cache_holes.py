@@ -7,7 +7,6 @@ from __future__ import annotations
 import pickle
 import re
 
-import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
 
@@ -22,15 +21,6 @@ SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BADGE_RE = re.compile(r'class="badge">(\d+)<')
 SOFT_HOLE = "[hole:soft_csrf]"  # add to cart: a token for visitors with a session
-
-
-@pytest.fixture()
-def cached(app_ctx):
-    app_ctx.config["PAGE_CACHE_SECONDS"] = 30
-    cache.clear()
-    yield app_ctx
-    app_ctx.config["PAGE_CACHE_SECONDS"] = 0
-    cache.clear()
 
 
 def _visitor(app):

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from catalog import view_counts
 from catalog.models import Product, ProductViewDay
-from marketplace.extensions import cache, db
+from marketplace.extensions import db
 from tests.factories import make_product
 
 PHONE = (
@@ -39,15 +39,6 @@ def views(app_ctx, monkeypatch):
     counter.take()
     yield counter
     counter.take()
-
-
-@pytest.fixture()
-def cached(app_ctx):
-    app_ctx.config["PAGE_CACHE_SECONDS"] = 30
-    cache.clear()
-    yield app_ctx
-    app_ctx.config["PAGE_CACHE_SECONDS"] = 0
-    cache.clear()
 
 
 def stored() -> dict[int, int]:

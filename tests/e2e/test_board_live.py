@@ -17,10 +17,9 @@ from marketplace.extensions import db
 from sellers.training.progress import mark_completed_for_demo
 from tests.e2e.conftest import CHROMIUM, require_or_skip, serve_demo
 from tests.e2e.test_order_journey import PageChecks
-from tests.factories import PASSWORD, make_product, make_user
+from tests.factories import PASSWORD, add_photos, make_product, make_user
 from tests.sellers.test_workshop_board import (
     STORY,
-    add_photos,
     make_workshop,
     participant,
     practice_sale,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, insert, select
 
-from marketplace.extensions import cache, db
+from marketplace.extensions import db
 from orders import reviews
 from orders.models import Review
 from orders.review_forms import ReviewForm
@@ -315,15 +315,6 @@ def test_shop_page_shows_the_shop_rating_and_reviews(client, app_ctx):
     assert "4.0 out of 5 (2 reviews)" in html
     assert "Tenun Ikat" in html and "ulasan 1" in html
     assert "1 out of 5" not in html.replace("4.0 out of 5", "")
-
-
-@pytest.fixture()
-def cached(app_ctx):
-    app_ctx.config["PAGE_CACHE_SECONDS"] = 30
-    cache.clear()
-    yield app_ctx
-    app_ctx.config["PAGE_CACHE_SECONDS"] = 0
-    cache.clear()
 
 
 def test_a_new_review_appears_on_cached_pages_at_once(client, bought, cached):

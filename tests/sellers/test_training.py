@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from catalog.models import ProductImage, ProductStatus
+from catalog.models import ProductStatus
 from marketplace.extensions import db
 from sellers.training import content_loader, progress
 from sellers.training.content_loader import ContentError, get_module, load_all, modules
 from sellers.training.models import Certificate, ModuleProgress
 from tests.conftest import csrf_from, get_csrf, login
-from tests.factories import make_category, make_product, make_seller, make_user
+from tests.factories import add_photos, make_category, make_product, make_seller, make_user
 
 FIXTURES = Path(__file__).parent / "training_content"
 REAL_SLUGS = [
@@ -55,21 +55,6 @@ def _row(user, slug):
             ModuleProgress.user_id == user.id, ModuleProgress.module_slug == slug
         )
     )
-
-
-def _add_images(product, count):
-    for position in range(count):
-        db.session.add(
-            ProductImage(
-                product_id=product.id,
-                position=position,
-                key=f"k{product.id}-{position}",
-                width=800,
-                height=600,
-                widths="320,640",
-            )
-        )
-    db.session.commit()
 
 
 def _food_category():
@@ -263,12 +248,12 @@ def test_product_with_3_photos_counts_drafts_and_only_own_products(course):
     check = progress.TASK_CHECKS["product_with_3_photos"]
     seller = make_seller()
     product = make_product(seller=seller, status=ProductStatus.DRAFT)
-    _add_images(product, 2)
+    add_photos(product, 2)
     assert not check(seller.owner)
     other = make_product()
-    _add_images(other, 3)
+    add_photos(other, 3)
     assert not check(seller.owner)  # someone else's photos do not count
-    _add_images(make_product(seller=seller, status=ProductStatus.DRAFT), 3)
+    add_photos(make_product(seller=seller, status=ProductStatus.DRAFT), 3)
     assert check(seller.owner)
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from catalog.models import ProductImage, ProductStatus
+from catalog.models import ProductStatus
 from marketplace.auth.models import Role, User, utcnow
 from marketplace.extensions import db
 from orders.models import Review
@@ -22,7 +22,14 @@ from sellers.training.progress import mark_completed_for_demo, record_quiz
 from sellers.workshops import board
 from sellers.workshops.models import Workshop, WorkshopMember
 from tests.conftest import login
-from tests.factories import PASSWORD, make_category, make_product, make_seller, make_user
+from tests.factories import (
+    PASSWORD,
+    add_photos,
+    make_category,
+    make_product,
+    make_seller,
+    make_user,
+)
 from tests.orders.factories import make_order
 
 MODULES = ["buka-toko", "harga", "promosi"]
@@ -57,21 +64,6 @@ def participant(workshop: Workshop, name: str, minutes: int = 0, shop: bool = Tr
     enrol(workshop, user, minutes)
     seller = make_seller(user=user, trained=False, **shop_fields) if shop else None
     return user, seller
-
-
-def add_photos(product, count: int) -> None:
-    for position in range(count):
-        db.session.add(
-            ProductImage(
-                product_id=product.id,
-                position=position,
-                key=f"k{product.id}-{position}",
-                width=800,
-                height=600,
-                widths="320,640",
-            )
-        )
-    db.session.commit()
 
 
 def practice_sale(workshop: Workshop, product, buyer, *, paid=True, shipped=False):
