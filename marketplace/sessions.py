@@ -14,13 +14,28 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
+T = TypeVar("T")
 CSRF_FIELD = "csrf_token"
 CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's, so its validation accepts these tokens
+
+
+def _kept(store: dict, key: object, make: Callable[[], T], limit: int = 8) -> T:
+    """``store[key]``, made by ``make`` when missing. A full store is emptied rather than
+    tracked for age: serializers change only with the secrets, and a signed token is cheap to
+    make again."""
+    if key in store:
+        return store[key]
+    if len(store) >= limit:
+        store.clear()
+    value = store[key] = make()
+    return value
 
 
 class SignedCookieSessions(SecureCookieSessionInterface):
@@ -32,13 +47,8 @@ class SignedCookieSessions(SecureCookieSessionInterface):
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         # Keyed by the keys themselves: a test or a rotation that changes them gets a new one.
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        serializer = self._serializers.get(key)
-        if serializer is None:
-            serializer = super().get_signing_serializer(app)
-            if len(self._serializers) > 8:
-                self._serializers.clear()
-            self._serializers[key] = serializer
-        return serializer
+        build = super().get_signing_serializer
+        return _kept(self._serializers, key, lambda: build(app))
 
 
 _csrf_serializers: dict[object, URLSafeTimedSerializer] = {}
@@ -62,11 +72,6 @@ def csrf_token() -> str:
     secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     if not secret:
         raise RuntimeError("A secret key is required to use CSRF.")  # as Flask-WTF says
-    serializer = _csrf_serializers.get(secret)
-    if serializer is None:
-        if len(_csrf_serializers) > 8:
-            _csrf_serializers.clear()
-        serializer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt=CSRF_SALT)
     raw = session.get(CSRF_FIELD)
     if not isinstance(raw, str):
         raw = session[CSRF_FIELD] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - as Flask-WTF
@@ -75,10 +80,12 @@ def csrf_token() -> str:
     if kept is not None and now - kept[1] < REUSE_SECONDS:
         token = kept[0]
     else:
+        serializer = _kept(
+            _csrf_serializers, secret, lambda: URLSafeTimedSerializer(secret, salt=CSRF_SALT)
+        )
         token = serializer.dumps(raw)
-        if len(_signed) >= _MAX_SIGNED:
-            _signed.clear()
-        _signed[(secret, raw)] = (token, now)
+        _signed.pop((secret, raw), None)
+        _kept(_signed, (secret, raw), lambda: (token, now), _MAX_SIGNED)
     setattr(g, CSRF_FIELD, token)
     return token
 
