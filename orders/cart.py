@@ -304,14 +304,6 @@ def merge_guest_cart(user, session: MutableMapping) -> None:
     guest.clear()
 
 
-# Built once: constructing the statement cost more than running it.
-_COUNT_QUERY = (
-    select(func.sum(CartItem.quantity))
-    .join(Cart, CartItem.cart_id == Cart.id)
-    .where(Cart.user_id == bindparam("user_id"))
-)
-
-
 def _cart_size(user_id: ColumnElement[int]) -> ScalarSelect:
     return (
         select(func.coalesce(func.sum(CartItem.quantity), 0))
@@ -327,12 +319,14 @@ def _guest_cart_size(session: MutableMapping) -> int:
 
 # Pages from the page cache learn the count in the query that finds the logged-in visitor.
 signed_in.provide_cart_size(_cart_size, _guest_cart_size)
+# Built once: constructing the statement cost more than running it.
+_COUNT_QUERY = select(_cart_size(bindparam("user_id")))
 
 
 def count(user, session: MutableMapping) -> int:
     """Items in the cart for the header badge: no catalogue lookups, just the stored numbers."""
     if user is not None and user.is_authenticated:
-        # One small query on every page a logged-in buyer opens (the header is filled per
-        # request, even on cached pages), not the cart and its items as two.
+        # One small query for the header of a page that loaded the user (pages from the cache
+        # count the cart in their visitor lookup), not the cart and its items as two.
         return int(db.session.scalar(_COUNT_QUERY, {"user_id": user.id}) or 0)
     return _guest_cart_size(session)
